@@ -1,0 +1,1 @@
+"""NiceGUI building blocks: each takes what it shows as arguments."""

@@ -1,0 +1,132 @@
+"""One viewer's window onto a table: its own page size, page, sort and search.
+
+The data belongs to the URL; the view belongs to the viewer. Every query runs
+off the event loop and asks the engine for one page only.
+"""
+from __future__ import annotations
+
+import math
+
+from nicegui import run, ui
+
+from tsvcore import PageRequest, QueryEngine, TableChanged
+from tsvcore.types import NUMERIC
+
+PAGE_SIZES = [25, 50, 100, 500]
+PAGINATION_LABEL = ("(start, end, total) => 'rows ' + start.toLocaleString('en-US') + '-' + "
+                    "end.toLocaleString('en-US') + ' of ' + total.toLocaleString('en-US')")
+CELL_SLOT = r'''
+<q-td :props="props" class="tsv-cell" :title="props.value">{{ props.value }}</q-td>
+'''
+
+
+def table_columns(meta: dict) -> list[dict]:
+    """Quasar column definitions; labels are shown as text, never as markup."""
+    return [{
+        'name': f'c{i}', 'field': f'c{i}', 'label': column['name'], 'sortable': True,
+        'align': 'right' if column['type'] in NUMERIC else 'left',
+        'headerClasses': 'tsv-head', 'headerStyle': 'white-space: nowrap',
+    } for i, column in enumerate(meta['columns'])]
+
+
+class TableView:
+    """A paginated, sortable, searchable table that follows the table's current version."""
+
+    def __init__(self, engine: QueryEngine, table_id: str, meta: dict, *, pinned: bool = False) -> None:
+        self.engine = engine
+        self.table_id = table_id
+        self.meta = meta
+        self.pinned = pinned          # a viewer of an old version does not follow replacements
+        self.rows_per_page = 50
+        self.page = 1
+        self.sort: str | None = None  # a column name, so it survives a replacement
+        self.desc = False
+        self.q = ''
+        self.total = meta['rows']
+        self._generation = 0
+
+        with ui.row().classes('w-full items-center gap-3'):
+            self.search = ui.input(placeholder='Search all columns').props('clearable dense outlined debounce=300') \
+                .classes('w-72 tsv-search')
+            self.search.on_value_change(self._on_search)
+            self.count = ui.label().classes('text-sm opacity-80 tsv-count')
+        self.table = ui.table(columns=table_columns(meta), rows=[], row_key='__i', pagination=self._pagination()) \
+            .props(f':rows-per-page-options="{PAGE_SIZES}" :pagination-label="{PAGINATION_LABEL}" '
+                   'flat bordered dense separator="cell" binary-state-sort') \
+            .classes('w-full tsv-table')
+        self.table.add_slot('body-cell', CELL_SLOT)
+        self.table.on('request', self._on_request, js_handler='(e) => emit(e.pagination)')
+
+    # -- events ------------------------------------------------------------------
+
+    async def _on_request(self, e) -> None:
+        p = e.args
+        self.rows_per_page = int(p.get('rowsPerPage') or 50)
+        self.page = int(p.get('page') or 1)
+        sort_by = p.get('sortBy')
+        if sort_by and sort_by.startswith('c') and sort_by[1:].isdigit():
+            index = int(sort_by[1:])
+            self.sort = self.meta['columns'][index]['name'] if index < len(self.meta['columns']) else None
+        else:
+            self.sort = None
+        self.desc = bool(p.get('descending')) and self.sort is not None
+        await self.load()
+
+    async def _on_search(self, e) -> None:
+        self.q = e.value or ''
+        self.page = 1
+        await self.load()
+
+    async def apply_change(self, change: TableChanged) -> None:
+        """A new version is current: show it, keeping this viewer's page size, sort and search."""
+        if self.pinned or change.version <= self.meta['version']:
+            return
+        meta = await run.io_bound(self.engine.store.meta, self.table_id, change.version)
+        if meta['version'] <= self.meta['version']:
+            return
+        self.meta = meta
+        if self.sort not in [c['name'] for c in meta['columns']]:
+            self.sort, self.desc = None, False
+        self.table.columns = table_columns(meta)
+        await self.load()
+        ui.notify(f"Table replaced: {meta['name']}, {meta['rows']:,} rows", type='info', timeout=4000)
+
+    # -- queries -----------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Fetch this viewer's page; a newer request supersedes an older one in flight."""
+        self._generation += 1
+        generation = self._generation
+        page = await run.io_bound(self._fetch)
+        if generation != self._generation:
+            return
+        pages = max(1, math.ceil(page.total / self.rows_per_page))
+        if self.page > pages:  # the table shrank: clamp to its new last page
+            self.page = pages
+            page = await run.io_bound(self._fetch)
+            if generation != self._generation:
+                return
+        self.total = page.total
+        offset = page.offset
+        self.table.rows = [{'__i': offset + i, **{f'c{j}': cell for j, cell in enumerate(row)}}
+                           for i, row in enumerate(page.rows)]
+        self.table.pagination = self._pagination()
+        self.count.text = self._count_text()
+
+    def _fetch(self):
+        request = PageRequest(offset=(self.page - 1) * self.rows_per_page, limit=self.rows_per_page,
+                              sort=self.sort, desc=self.desc, q=self.q)
+        return self.engine.page(self.table_id, request, self.meta['version'])
+
+    def _pagination(self) -> dict:
+        sort_by = None
+        if self.sort is not None:
+            names = [c['name'] for c in self.meta['columns']]
+            sort_by = f'c{names.index(self.sort)}'
+        return {'page': self.page, 'rowsPerPage': self.rows_per_page, 'rowsNumber': self.total,
+                'sortBy': sort_by, 'descending': self.desc}
+
+    def _count_text(self) -> str:
+        if self.q:
+            return f"{self.total:,} of {self.meta['rows']:,} rows match"
+        return f"{self.meta['rows']:,} rows"

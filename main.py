@@ -1,0 +1,41 @@
+"""TSV Share: drop a tab-separated file, get a live table at its own URL.
+
+Reads the options, mounts the HTTP API and the pages, and starts NiceGUI.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from nicegui import app, ui
+
+from web import api, pages
+from web.services import Config, Services
+
+
+def parse_config(argv: list[str] | None = None) -> Config:
+    """Command-line options, each defaulting to its upper-case environment variable."""
+    env = os.environ
+    parser = argparse.ArgumentParser(description='Share tab-separated files as live tables.')
+    parser.add_argument('--host', default=env.get('HOST', '0.0.0.0'))
+    parser.add_argument('--port', type=int, default=int(env.get('PORT', '8080')))
+    parser.add_argument('--data-dir', type=Path, default=Path(env.get('DATA_DIR', 'data')))
+    parser.add_argument('--max-upload-mb', type=int, default=int(env.get('MAX_UPLOAD_MB', '1024')))
+    parser.add_argument('--redis-url', default=env.get('REDIS_URL', ''))
+    args, _unknown = parser.parse_known_args(argv)  # tolerate a test runner's own arguments
+    return Config(host=args.host, port=args.port, data_dir=args.data_dir,
+                  max_upload_mb=args.max_upload_mb, redis_url=args.redis_url)
+
+
+def main() -> None:
+    config = parse_config()
+    services = Services.create(config)
+    api.mount(app, services)
+    pages.register(services)
+    ui.run(host=config.host, port=config.port, title='TSV Share', reload=False, show=False,
+           favicon='▦', uvicorn_logging_level='warning')
+
+
+if __name__ in {'__main__', '__mp_main__'}:
+    main()

@@ -1,0 +1,191 @@
+"""Deciding how an upload's bytes become text, and refusing what is not text.
+
+The rules (issue #3): a byte-order mark decides; UTF-16 without a mark is
+recognised by its NUL pattern; otherwise UTF-8 when every byte is valid UTF-8;
+otherwise Windows-1252 with its five undefined bytes read as Latin-1, unless
+the text clearly reads better in another legacy encoding. Library detectors
+alone get this wrong (charset-normalizer reads ``crème`` as cp1250 and calls
+NUL-laden binaries UTF-16), so the decision is made here and a detector is only
+consulted for text that is plainly not Western European.
+"""
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UnreadableFile
+
+CHUNK = 1 << 20
+HEAD = 64 * 1024
+
+BOMS: list[tuple[bytes, str]] = [
+    (codecs.BOM_UTF8, 'utf-8'),
+    (codecs.BOM_UTF16_LE, 'utf-16-le'),
+    (codecs.BOM_UTF16_BE, 'utf-16-be'),
+]
+
+SIGNATURES: list[tuple[bytes, str]] = [
+    (b'\x89PNG\r\n\x1a\n', 'a PNG image'),
+    (b'PK\x03\x04', 'a ZIP archive (an .xlsx workbook is one too)'),
+    (b'PK\x05\x06', 'a ZIP archive'),
+    (b'%PDF-', 'a PDF document'),
+    (b'\x1f\x8b', 'a GZIP archive'),
+    (b'BZh', 'a BZIP2 archive'),
+    (b'\xfd7zXZ\x00', 'an XZ archive'),
+    (b'7z\xbc\xaf\x27\x1c', 'a 7-Zip archive'),
+    (b'\xff\xd8\xff', 'a JPEG image'),
+    (b'GIF87a', 'a GIF image'),
+    (b'GIF89a', 'a GIF image'),
+    (b'SQLite format 3\x00', 'an SQLite database'),
+    (b'\x7fELF', 'a program'),
+    (b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1', 'an old Excel/Word document'),
+    (b'PAR1', 'a Parquet file'),
+    (b'ARROW1', 'an Arrow file'),
+]
+
+# Windows-1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined; Python's cp1252
+# codec fails on them. Decoding as Latin-1 and mapping 0x80-0x9F through this
+# table gives cp1252 where it is defined and Latin-1 where it is not, so decoding
+# never fails and never drops a byte.
+_CP1252_HIGH = {
+    b: bytes([b]).decode('cp1252')
+    for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
+CP1252_TABLE = {chr(b): ch for b, ch in _CP1252_HIGH.items()}
+CP1252_TRANSLATE = str.maketrans(CP1252_TABLE)
+
+WESTERN = {'cp1252', 'latin_1', 'iso8859_15', 'iso8859_1', 'cp1250', 'iso8859_2', 'cp850', 'cp437',
+           'mac_roman', 'ascii', 'utf_8', 'cp1257', 'iso8859_13', 'cp1254', 'iso8859_9', 'iso8859_3',
+           'iso8859_4', 'iso8859_10', 'iso8859_14', 'iso8859_16', 'mac_latin2', 'cp858', 'cp1258'}
+
+NAMES = {
+    'utf-8': 'UTF-8', 'utf-16-le': 'UTF-16 LE', 'utf-16-be': 'UTF-16 BE', 'cp1252': 'Windows-1252',
+}
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How to turn the file's bytes into text: codec name and bytes to skip."""
+
+    codec: str          # a Python codec name, or 'cp1252' meaning our lenient variant
+    skip: int = 0       # length of the byte-order mark
+    bom: bool = False
+
+    @property
+    def label(self) -> str:
+        """The name a person knows the encoding by."""
+        return NAMES.get(self.codec, self.codec.upper().replace('_', '-'))
+
+
+def refuse_binary(head: bytes) -> None:
+    """Refuse known binary formats by their signature, before anything else."""
+    for signature, what in SIGNATURES:
+        if head.startswith(signature):
+            raise UnreadableFile(f'This looks like {what}, not a text table. '
+                                 'Please upload a tab-separated (or comma-separated) text file.')
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 text of mostly ASCII has a NUL in every other byte."""
+    sample = head[: len(head) - len(head) % 2]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
+    if odd_nul > 0.3 and even_nul < 0.05:
+        return 'utf-16-le'
+    if even_nul > 0.3 and odd_nul < 0.05:
+        return 'utf-16-be'
+    return None
+
+
+def detect(path: Path) -> Encoding:
+    """Decide the encoding of a file on disk, reading it in chunks.
+
+    Raises UnreadableFile for empty or binary files.
+    """
+    size = path.stat().st_size
+    if size == 0:
+        raise UnreadableFile('The file is empty.')
+    with path.open('rb') as f:
+        head = f.read(HEAD)
+    for bom, codec in BOMS:
+        if head.startswith(bom):
+            return Encoding(codec, len(bom), bom=True)
+    refuse_binary(head)
+    if b'\x00' in head:
+        codec = _utf16_without_bom(head)
+        if codec:
+            return Encoding(codec)
+        raise UnreadableFile('This file contains binary data (NUL bytes), not text. '
+                             'Please upload a tab-separated text file.')
+    if _is_utf8(path):
+        return Encoding('utf-8')
+    return Encoding(_legacy_codec(path))
+
+
+def _is_utf8(path: Path) -> bool:
+    """Validate the whole file as UTF-8 in chunks; refuse NUL bytes on the way."""
+    decoder = codecs.getincrementaldecoder('utf-8')()
+    valid = True
+    with path.open('rb') as f:
+        while chunk := f.read(CHUNK):
+            if b'\x00' in chunk:
+                raise UnreadableFile('This file contains binary data (NUL bytes), not text. '
+                                     'Please upload a tab-separated text file.')
+            if valid:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    valid = False
+        if valid:
+            try:
+                decoder.decode(b'', final=True)
+            except UnicodeDecodeError:
+                valid = False
+    return valid
+
+
+def _legacy_codec(path: Path) -> str:
+    """Windows-1252 unless the text is plainly in a non-Western legacy encoding."""
+    with path.open('rb') as f:
+        sample = f.read(HEAD)
+    high = sum(1 for b in sample if b >= 0x80)
+    letters = sum(1 for b in sample if (0x41 <= b <= 0x5A) or (0x61 <= b <= 0x7A))
+    # Western European text is mostly ASCII letters with a sprinkle of accents.
+    # Cyrillic, Greek, Hebrew, Arabic or CJK text is mostly high bytes.
+    if high < 0.3 * (high + letters):
+        return 'cp1252'
+    try:
+        from charset_normalizer import from_bytes
+        best = from_bytes(sample).best()
+    except Exception:  # a detector failing must never fail the upload
+        return 'cp1252'
+    if best is None or best.encoding in WESTERN or best.chaos > 0.2:
+        return 'cp1252'
+    return best.encoding
+
+
+def decode_chunks(path: Path, encoding: Encoding, chunk: int = CHUNK):
+    """Yield the file's text in pieces, never failing on a byte."""
+    if encoding.codec == 'cp1252':
+        with path.open('rb') as f:
+            while data := f.read(chunk):
+                yield data.decode('latin-1').translate(CP1252_TRANSLATE)
+        return
+    decoder = codecs.getincrementaldecoder(encoding.codec)(errors='replace')
+    with path.open('rb') as f:
+        f.seek(encoding.skip)
+        while data := f.read(chunk):
+            yield decoder.decode(data)
+        tail = decoder.decode(b'', final=True)
+        if tail:
+            yield tail
+
+
+def transcode_to_utf8(path: Path, encoding: Encoding, dest: Path) -> None:
+    """Write the file's text as UTF-8 so the columnar reader can take it."""
+    with dest.open('w', encoding='utf-8', newline='') as out:
+        for text in decode_chunks(path, encoding):
+            out.write(text)

@@ -1,0 +1,295 @@
+"""Turning an uploaded file on disk into an immutable, columnar version.
+
+Two paths give the same cells. The fast path hands clean files (no field that
+starts with a quote, the same number of fields on every line) to PyArrow's CSV
+reader with quoting off and every column read as exact text. Anything else
+takes the careful path, the hand-written tokenizer, which keeps every byte.
+Either way batches stream into an Arrow IPC file, so memory stays bounded by a
+batch, not by the file.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from . import encoding as enc
+from .errors import UnreadableFile
+from .tokenizer import LINE_BREAK, Records, sniff_delimiter
+from .types import TypeGuesser
+
+DATA_FILE = 'data.arrow'
+META_FILE = 'meta.json'
+BATCH_ROWS = 65_536
+FAST_BLOCK = 8 << 20
+MAX_COLUMNS = 10_000
+DELIMITER_NAMES = {'\t': 'tab', ',': 'comma', ';': 'semicolon', '|': 'pipe', '': 'none (one column)'}
+
+
+class NeedsCarefulPath(Exception):
+    """The fast path met something only the careful path reads right."""
+
+
+@dataclass
+class LineStats:
+    """What one pass over the bytes tells before parsing."""
+
+    lines: int = 0
+    has_content: bool = False
+
+
+@dataclass
+class Shape:
+    """What parsing found, for the warnings and the metadata."""
+
+    rows: int = 0
+    empty_lines: int = 0
+    short_rows: int = 0
+    long_rows: int = 0
+    literal_quotes: int = 0
+    renamed: int = 0
+    added_columns: list[str] = field(default_factory=list)
+
+
+def header_names(cells: list[str], width: int) -> tuple[list[str], int]:
+    """Rule 6: trimmed names; empty -> column_N; repeats -> name_2, name_3...
+
+    Returns the names and how many had to be invented or changed.
+    """
+    raw = [c.strip() for c in cells] + [''] * (width - len(cells))
+    names = [n or f'column_{i + 1}' for i, n in enumerate(raw)]
+    taken = set(names)
+    seen: set[str] = set()
+    result = []
+    changed = sum(1 for n in raw if not n)
+    for name in names:
+        if name in seen:
+            k = 2
+            while f'{name}_{k}' in taken:
+                k += 1
+            new = f'{name}_{k}'
+            taken.add(new)
+            changed += 1
+            name = new
+        seen.add(name)
+        result.append(name)
+    return result, changed
+
+
+def scan_lines(path: Path, skip: int) -> LineStats:
+    """Count lines (LF, CRLF or lone CR) and notice whether any text exists."""
+    stats = LineStats()
+    breaks = 0
+    last = b''
+    prev_cr = False
+    with path.open('rb') as f:
+        f.seek(skip)
+        while chunk := f.read(enc.CHUNK):
+            breaks += chunk.count(b'\n') + chunk.count(b'\r') - chunk.count(b'\r\n')
+            if prev_cr and chunk.startswith(b'\n'):
+                breaks -= 1  # a CRLF split across two chunks
+            prev_cr = chunk.endswith(b'\r')
+            if not stats.has_content and chunk.strip():
+                stats.has_content = True
+            last = chunk[-1:]
+    stats.lines = breaks + (1 if last and last not in (b'\n', b'\r') else 0)
+    return stats
+
+
+def read_head(path: Path, skip: int, size: int = 1 << 20) -> str:
+    """The beginning of a UTF-8 file, cut at its last line break."""
+    with path.open('rb') as f:
+        f.seek(skip)
+        data = f.read(size)
+    text = data.decode('utf-8', errors='ignore')
+    if len(data) == size:
+        breaks = list(LINE_BREAK.finditer(text))
+        if breaks:
+            text = text[:breaks[-1].start()]
+    return text
+
+
+def ingest(upload: Path, out_dir: Path, name: str) -> dict:
+    """Read ``upload`` into ``out_dir`` (data.arrow + meta.json); return the metadata.
+
+    Raises UnreadableFile with a sentence for a person when the file cannot
+    become a table. ``out_dir`` is a staging directory: the store decides
+    whether it becomes a version.
+    """
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    encoding = enc.detect(upload)
+    source, skip = upload, encoding.skip
+    if encoding.codec != 'utf-8':
+        source, skip = out_dir / 'source.utf8', 0
+        enc.transcode_to_utf8(upload, encoding, source)
+    try:
+        stats = scan_lines(source, skip)
+        if not stats.has_content:
+            raise UnreadableFile('The file has no content: it holds only white space and line breaks.')
+        delimiter = sniff_delimiter(read_head(source, skip))
+        data_path = out_dir / DATA_FILE
+        reader = 'fast'
+        try:
+            if not delimiter:
+                raise NeedsCarefulPath
+            names, types, shape = _fast_path(source, skip, delimiter, data_path)
+            shape.empty_lines = max(0, stats.lines - shape.rows - 1)
+        except NeedsCarefulPath:
+            reader = 'careful'
+            names, types, shape = _careful_path(source, skip, delimiter, data_path)
+    finally:
+        if source != upload:
+            source.unlink(missing_ok=True)
+    meta = {
+        'name': name,
+        'rows': shape.rows,
+        'columns': [{'name': n, 'type': t} for n, t in zip(names, types)],
+        'encoding': encoding.label,
+        'delimiter': delimiter,
+        'warnings': _warnings(encoding, shape),
+        'reader': reader,
+        'bytes': upload.stat().st_size,
+        'uploaded_at': time.time(),
+        'ingest_seconds': round(time.perf_counter() - started, 3),
+    }
+    (out_dir / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
+    return meta
+
+
+def _warnings(encoding: enc.Encoding, shape: Shape) -> list[str]:
+    """Plain sentences for every fallback the reading took."""
+    notes = []
+    if encoding.codec != 'utf-8':
+        notes.append(f'Read as {encoding.label}.')
+    if shape.empty_lines:
+        notes.append(_count(shape.empty_lines, 'empty line was', 'empty lines were') + ' skipped.')
+    if shape.short_rows:
+        notes.append(_count(shape.short_rows, 'short row was', 'short rows were') + ' padded with empty cells.')
+    if shape.long_rows:
+        added = ', '.join(shape.added_columns[:5]) + ('...' if len(shape.added_columns) > 5 else '')
+        notes.append(_count(shape.long_rows, 'row had', 'rows had') +
+                     f' more cells than the header; columns were added ({added}).')
+    if shape.literal_quotes:
+        notes.append(_count(shape.literal_quotes, 'field starts', 'fields start') +
+                     ' with a quote that does not close; it was kept as text.')
+    if shape.renamed:
+        notes.append(_count(shape.renamed, 'column name was', 'column names were') + ' empty or repeated and renamed.')
+    return notes
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f'{n:,} {one if n == 1 else many}'
+
+
+def _check_width(width: int) -> None:
+    if width > MAX_COLUMNS:
+        raise UnreadableFile(f'The file has {width:,} columns; at most {MAX_COLUMNS:,} are supported.')
+
+
+def _fast_path(source: Path, skip: int, delimiter: str, data_path: Path) -> tuple[list[str], list[str], Shape]:
+    """Clean files through PyArrow with quoting off and every cell as text."""
+    read_options = pacsv.ReadOptions(autogenerate_column_names=True, block_size=FAST_BLOCK, use_threads=True)
+    parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False,
+                                       escape_char=False, newlines_in_values=False, ignore_empty_lines=True)
+    shape = Shape()
+    writer = None
+    try:
+        with source.open('rb') as f:
+            f.seek(skip)
+            try:
+                stream = pacsv.open_csv(f, read_options=read_options, parse_options=parse_options,
+                                        convert_options=_all_text_options())
+                names: list[str] = []
+                schema = pa.schema([])
+                guesser = TypeGuesser(0)
+                for batch in stream:
+                    if _any_starts_with_quote(batch):
+                        raise NeedsCarefulPath
+                    if writer is None:
+                        _check_width(batch.num_columns)
+                        header = [batch.column(i)[0].as_py() for i in range(batch.num_columns)]
+                        names, shape.renamed = header_names(header, batch.num_columns)
+                        schema = pa.schema([pa.field(n, pa.string()) for n in names])
+                        guesser = TypeGuesser(len(names))
+                        writer = pa.ipc.new_file(str(data_path), schema)
+                        batch = batch.slice(1)
+                    batch = pa.RecordBatch.from_arrays(batch.columns, schema=schema)
+                    guesser.feed(batch.columns)
+                    writer.write_batch(batch)
+                    shape.rows += batch.num_rows
+            except pa.ArrowInvalid as error:  # ragged rows, or a line longer than a block
+                raise NeedsCarefulPath from error
+        if writer is None:
+            raise NeedsCarefulPath
+        writer.close()
+        writer = None
+        return names, guesser.types(), shape
+    except NeedsCarefulPath:
+        if writer is not None:
+            writer.close()
+        data_path.unlink(missing_ok=True)
+        raise
+
+
+def _all_text_options() -> pacsv.ConvertOptions:
+    """Every cell as its exact text: no nulls, no booleans, no numbers."""
+    return pacsv.ConvertOptions(check_utf8=True, strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                null_values=[], true_values=[], false_values=[], auto_dict_encode=False,
+                                column_types=None, timestamp_parsers=[])
+
+
+def _any_starts_with_quote(batch: pa.RecordBatch) -> bool:
+    """A field that starts with a quote may be a quoted field (rule 5)."""
+    return any(pc.any(pc.starts_with(col, '"')).as_py() for col in batch.columns)
+
+
+def _careful_path(source: Path, skip: int, delimiter: str, data_path: Path) -> tuple[list[str], list[str], Shape]:
+    """Two passes of the hand-written tokenizer: first the shape, then the cells.
+
+    The width of the table is only known after the last row (a long row adds
+    columns), and Arrow IPC needs one schema up front, so the first pass
+    measures and the second writes.
+    """
+    utf8 = enc.Encoding('utf-8', skip)
+    shape = Shape()
+    records = Records(enc.decode_chunks(source, utf8), delimiter)
+    header = next(records, None)
+    if header is None:
+        raise UnreadableFile('The file has no content: it holds only white space and line breaks.')
+    width = len(header)
+    for row in records:
+        shape.rows += 1
+        if len(row) < len(header):
+            shape.short_rows += 1
+        elif len(row) > len(header):
+            shape.long_rows += 1
+            width = max(width, len(row))
+    shape.empty_lines = records.empty_lines
+    shape.literal_quotes = records.literal_quotes
+    _check_width(width)
+    names, shape.renamed = header_names(header, width)
+    # invented names for the added columns are not renames of the header
+    shape.renamed -= width - len(header)
+    shape.added_columns = names[len(header):]
+    schema = pa.schema([pa.field(n, pa.string()) for n in names])
+    guesser = TypeGuesser(width)
+    records = Records(enc.decode_chunks(source, utf8), delimiter)
+    next(records)
+    with pa.ipc.new_file(str(data_path), schema) as writer:
+        while rows := list(islice(records, BATCH_ROWS)):
+            columns = [[] for _ in range(width)]
+            for row in rows:
+                row_len = len(row)
+                for i in range(width):
+                    columns[i].append(row[i] if i < row_len else '')
+            arrays = [pa.array(col, pa.string()) for col in columns]
+            guesser.feed(arrays)
+            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+    return names, guesser.types(), shape

@@ -1,0 +1,215 @@
+"""Tables and their immutable versions on disk, committed the way SQLite does.
+
+Layout under the data directory::
+
+    tables/<id>/table.json          created once, never changed
+    tables/<id>/current.json        {"version": N}: replaced by atomic rename
+    tables/<id>/versions/<N>/       data.arrow + meta.json, never changed
+    tmp/                            staging; emptied at start-up
+
+A version is written in ``tmp/``, fsynced, renamed into ``versions/`` and only
+then made current by renaming a new ``current.json`` over the old one. A crash
+at any moment leaves either the old or the new version current, never a mix,
+and a reader that opened a version keeps a consistent, immutable file.
+Writers of one table are serialised with ``flock`` so that several processes
+sharing the directory never commit the same version number.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import secrets
+import shutil
+import threading
+from collections import OrderedDict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow as pa
+
+from .errors import NotFound
+from .ingest import DATA_FILE, META_FILE, ingest
+
+ID_PATTERN = re.compile(r'^[A-Za-z0-9_-]{22}$')
+
+
+def new_id() -> str:
+    """128 random bits, URL-safe (22 characters of base64url)."""
+    return secrets.token_urlsafe(16)
+
+
+def is_valid_id(table_id: str) -> bool:
+    """The exact alphabet and length, checked before an id touches a path."""
+    return isinstance(table_id, str) and bool(ID_PATTERN.fullmatch(table_id))
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(path: Path) -> None:
+    """Flush every file and directory below ``path`` to stable storage."""
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fsync_dir(Path(root))
+
+
+def write_json_atomically(path: Path, value: dict) -> None:
+    tmp = path.with_name(f'.{path.name}.{secrets.token_hex(4)}.tmp')
+    with tmp.open('w') as f:
+        json.dump(value, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+class Store:
+    """The data directory: create, replace, and open table versions."""
+
+    def __init__(self, root: Path, open_cache: int = 32) -> None:
+        self.root = Path(root)
+        self.tables_dir = self.root / 'tables'
+        self.tmp_dir = self.root / 'tmp'
+        self.tables_dir.mkdir(parents=True, exist_ok=True)
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        self._open: OrderedDict[tuple[str, int], pa.Table] = OrderedDict()
+        self._meta: OrderedDict[tuple[str, int], dict] = OrderedDict()
+        self._open_cache = open_cache
+        self._lock = threading.Lock()
+
+    # -- start-up ----------------------------------------------------------------
+
+    def clean_temporaries(self) -> int:
+        """Remove staging files that never became a version (after a crash)."""
+        removed = 0
+        for entry in self.tmp_dir.iterdir():
+            shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+            removed += 1
+        for table in self.tables_dir.iterdir():
+            for leftover in table.glob('.*.tmp'):
+                leftover.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    # -- paths -------------------------------------------------------------------
+
+    def staging_path(self, suffix: str = '') -> Path:
+        """A fresh path under tmp/ for an upload or a version being built."""
+        return self.tmp_dir / f'{secrets.token_hex(8)}{suffix}'
+
+    def _table_dir(self, table_id: str) -> Path:
+        if not is_valid_id(table_id):
+            raise NotFound('No table has this address.')
+        return self.tables_dir / table_id
+
+    # -- writing -----------------------------------------------------------------
+
+    def create(self, upload: Path, name: str) -> dict:
+        """Ingest an upload as version 1 of a new table; return its metadata."""
+        stage = self.staging_path('.table')
+        try:
+            table_id = new_id()
+            meta = ingest(upload, stage / 'versions' / '1', name)
+            meta.update(id=table_id, version=1)
+            (stage / 'versions' / '1' / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
+            (stage / 'table.json').write_text(json.dumps({'id': table_id, 'created_at': meta['uploaded_at']}))
+            (stage / 'current.json').write_text(json.dumps({'version': 1}))
+            fsync_tree(stage)
+            os.rename(stage, self.tables_dir / table_id)
+            fsync_dir(self.tables_dir)
+            return meta
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+    def replace(self, table_id: str, upload: Path, name: str) -> dict:
+        """Ingest an upload as the next version of a table and make it current."""
+        table_dir = self._table_dir(table_id)
+        if not (table_dir / 'current.json').exists():
+            raise NotFound('No table has this address.')
+        stage = self.staging_path('.version')
+        try:
+            meta = ingest(upload, stage, name)
+            with self._writer_lock(table_dir):
+                versions = table_dir / 'versions'
+                version = max([self.current(table_id)] + [int(p.name) for p in versions.iterdir()
+                                                          if p.name.isdigit()]) + 1
+                meta.update(id=table_id, version=version)
+                (stage / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
+                fsync_tree(stage)
+                os.rename(stage, versions / str(version))
+                fsync_dir(versions)
+                write_json_atomically(table_dir / 'current.json', {'version': version})
+            return meta
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+    @contextmanager
+    def _writer_lock(self, table_dir: Path) -> Iterator[None]:
+        """One committer per table at a time, across threads and processes."""
+        with (table_dir / 'table.json').open('rb') as f:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+    # -- reading -----------------------------------------------------------------
+
+    def exists(self, table_id: str) -> bool:
+        return is_valid_id(table_id) and (self.tables_dir / table_id / 'current.json').exists()
+
+    def current(self, table_id: str) -> int:
+        """The current version number, read from disk (the durable truth)."""
+        try:
+            return int(json.loads((self._table_dir(table_id) / 'current.json').read_text())['version'])
+        except FileNotFoundError:
+            raise NotFound('No table has this address.') from None
+
+    def meta(self, table_id: str, version: int | None = None) -> dict:
+        """A version's metadata (immutable, so cached)."""
+        version = self.current(table_id) if version is None else version
+        key = (table_id, version)
+        with self._lock:
+            if key in self._meta:
+                self._meta.move_to_end(key)
+                return self._meta[key]
+        path = self._table_dir(table_id) / 'versions' / str(version) / META_FILE
+        try:
+            meta = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise NotFound(f'This table has no version {version}.') from None
+        with self._lock:
+            self._meta[key] = meta
+            while len(self._meta) > 1024:
+                self._meta.popitem(last=False)
+        return meta
+
+    def open(self, table_id: str, version: int) -> pa.Table:
+        """The version's cells, memory-mapped: nothing is read until asked for."""
+        key = (table_id, version)
+        with self._lock:
+            if key in self._open:
+                self._open.move_to_end(key)
+                return self._open[key]
+        path = self._table_dir(table_id) / 'versions' / str(version) / DATA_FILE
+        if not path.exists():
+            raise NotFound(f'This table has no version {version}.')
+        table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+        with self._lock:
+            self._open[key] = table
+            while len(self._open) > self._open_cache:
+                self._open.popitem(last=False)
+        return table

@@ -1,0 +1,1 @@
+"""The web layer: HTTP API and pages over the engine in ``tsvcore``."""

@@ -1,0 +1,138 @@
+"""The HTTP API: everything the page does, for scripts and curl.
+
+Errors are always JSON ``{"error": "<sentence>"}`` with the status the engine
+chose (400 unreadable, 404 unknown, 413 too large, 422 bad parameter).
+"""
+from __future__ import annotations
+
+import errno
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from nicegui import run
+
+from tsvcore import BadParameter, MAX_LIMIT, PageRequest, TableChanged, TsvError
+
+from . import uploads
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+
+def error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({'error': message}, status_code=status)
+
+
+def version_answer(meta: dict) -> dict:
+    """The answer to an upload or replacement."""
+    return {
+        'id': meta['id'],
+        'url': f"/t/{meta['id']}",
+        'version': meta['version'],
+        'name': meta['name'],
+        'rows': meta['rows'],
+        'columns': meta['columns'],
+        'encoding': meta['encoding'],
+        'delimiter': meta['delimiter'],
+        'warnings': meta['warnings'],
+    }
+
+
+async def ingest_upload(services: Services, request: Request, table_id: str | None) -> dict:
+    """Stream the body to disk, ingest it off the event loop, commit, notify.
+
+    Shared by the API and the page's uploader: one path, one set of rules.
+    """
+    store = services.store
+    if table_id is not None and not store.exists(table_id):
+        raise TsvError('No table has this address.', 404)
+    path, name = await uploads.receive(request, store.staging_path('.upload'),
+                                       services.config.max_upload_bytes)
+    try:
+        if table_id is None:
+            meta = await run.io_bound(store.create, path, name)
+        else:
+            meta = await run.io_bound(store.replace, table_id, path, name)
+    finally:
+        uploads.discard(path)
+    services.notifier.publish(TableChanged(meta['id'], meta['version']))
+    return meta
+
+
+def _int(request: Request, name: str, default: int | None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == '':
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadParameter(f'{name} must be a whole number, not "{raw[:40]}".') from None
+
+
+def _bool(request: Request, name: str) -> bool:
+    raw = request.query_params.get(name, '').lower()
+    if raw in ('', '0', 'false', 'no'):
+        return False
+    if raw in ('1', 'true', 'yes'):
+        return True
+    raise BadParameter(f'{name} must be true or false.')
+
+
+def mount(app: FastAPI, services: Services) -> None:
+    """Add the API routes to NiceGUI's FastAPI app."""
+
+    async def guarded(coro) -> JSONResponse:
+        try:
+            return await coro
+        except TsvError as e:
+            return error(e.status, e.message)
+        except OSError as e:
+            if e.errno == errno.ENOSPC:
+                return error(507, 'The server ran out of disk space; the table was not changed.')
+            log.exception('I/O error')
+            return error(500, 'The server could not store the file; the table was not changed.')
+
+    @app.get('/api/health')
+    async def health() -> dict:
+        return {'ok': True}
+
+    @app.post('/api/tables')
+    async def create_table(request: Request) -> JSONResponse:
+        async def go() -> JSONResponse:
+            meta = await ingest_upload(services, request, None)
+            return JSONResponse(version_answer(meta), status_code=201)
+        return await guarded(go())
+
+    @app.put('/api/tables/{table_id}')
+    async def replace_table(table_id: str, request: Request) -> JSONResponse:
+        async def go() -> JSONResponse:
+            meta = await ingest_upload(services, request, table_id)
+            return JSONResponse(version_answer(meta), status_code=200)
+        return await guarded(go())
+
+    @app.get('/api/tables/{table_id}')
+    async def read_table(table_id: str, request: Request) -> JSONResponse:
+        async def go() -> JSONResponse:
+            page_request = PageRequest(
+                offset=_int(request, 'offset', 0),
+                limit=_int(request, 'limit', 50),
+                sort=request.query_params.get('sort') or None,
+                desc=_bool(request, 'desc'),
+                q=request.query_params.get('q', ''),
+            )
+            version = _int(request, 'version', None)
+            if page_request.limit is not None and not 1 <= page_request.limit <= MAX_LIMIT:
+                raise BadParameter(f'limit must be between 1 and {MAX_LIMIT}.')
+            page = await run.io_bound(services.engine.page, table_id, page_request, version)
+            return JSONResponse({
+                'id': table_id,
+                'version': page.version,
+                'name': page.meta['name'],
+                'columns': page.meta['columns'],
+                'total': page.total,
+                'offset': page.offset,
+                'limit': page.limit,
+                'rows': page.rows,
+            })
+        return await guarded(go())

@@ -1,0 +1,84 @@
+"""The pages: a landing page with the drop zone, and one page per table."""
+from __future__ import annotations
+
+from html import escape
+
+from fastapi.responses import HTMLResponse
+from nicegui import run, ui
+
+from components.table_info import TableInfo
+from components.table_view import TableView
+from components.upload_zone import upload_zone
+from tsvcore import NotFound, TableChanged
+
+from .services import Services
+
+STYLE = '''
+.tsv-cell { max-width: 22rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.tsv-table thead tr th { position: sticky; top: 0; z-index: 1; }
+.tsv-drop { min-height: 12rem; }
+.tsv-drop .q-uploader__list { min-height: 9rem; padding: 0; }
+'''
+
+NOT_FOUND = '''<!doctype html><html><head><meta charset="utf-8"><title>Table not found</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:15vh auto;padding:0 1rem;color:#333}
+a{color:#1976d2}</style></head><body>
+<h1>Table not found</h1>
+<p>There is no table at <code>{path}</code>. The link may be mistyped, or incomplete.</p>
+<p><a href="/">Upload a file to start a new table</a></p>
+</body></html>'''
+
+
+def frame(title: str = '') -> None:
+    """The header every page shares."""
+    ui.add_css(STYLE)
+    ui.page_title(f'{title} · TSV Share' if title else 'TSV Share')
+    with ui.header().classes('items-center py-2'):
+        ui.link('TSV Share', '/').classes('text-lg font-medium text-white no-underline')
+
+
+def not_found(path: str) -> HTMLResponse:
+    return HTMLResponse(NOT_FOUND.replace('{path}', escape(path)), status_code=404)
+
+
+def register(services: Services) -> None:
+    limit = services.config.max_upload_bytes
+
+    @ui.page('/')
+    def index() -> None:
+        frame()
+        with ui.column().classes('w-full max-w-2xl mx-auto items-stretch gap-4 pt-10'):
+            ui.label('Share a table').classes('text-3xl font-light')
+            ui.label('Drop a tab-separated file to get a link anyone on the team can open. '
+                     'Upload a new file at that link and everyone sees it at once.').classes('opacity-80')
+            upload_zone(url='/api/tables', method='POST', max_bytes=limit,
+                        label='Drop a TSV file here or click to choose',
+                        on_success=lambda body: ui.navigate.to(body['url']))
+
+    @ui.page('/t/{table_id}')
+    async def table_page(table_id: str, version: int | None = None):
+        store = services.store
+        if not store.exists(table_id):
+            return not_found(f'/t/{table_id}')
+        try:
+            meta = await run.io_bound(store.meta, table_id, version)
+        except NotFound:
+            return not_found(f'/t/{table_id}?version={version}')
+        frame(meta['name'])
+        with ui.column().classes('w-full gap-3 px-2'):
+            info = TableInfo(meta)
+            view = TableView(services.engine, table_id, meta, pinned=version is not None)
+            if version is None:
+                with ui.expansion('Replace with a new file', icon='swap_horiz').classes('w-full tsv-replace'):
+                    upload_zone(url=f'/api/tables/{table_id}', method='PUT', max_bytes=limit,
+                                label='Drop a TSV file here or click to choose',
+                                on_success=lambda body: None)
+        await view.load()
+
+        async def changed(change: TableChanged) -> None:
+            await view.apply_change(change)
+            info.show(view.meta)
+
+        if version is None:
+            services.table_event(table_id).subscribe(changed)

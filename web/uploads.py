@@ -1,0 +1,141 @@
+"""Receiving an upload: the body streams to a file, the size limit is checked as it arrives.
+
+Both the page's uploader (raw body) and the API (raw body or multipart with a
+``file`` field) come through here, so there is one path with one set of rules.
+Nothing holds the whole body in memory.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote
+
+from fastapi import Request
+from nicegui import run
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from tsvcore import TooLarge, UnreadableFile
+
+FLUSH_BYTES = 1 << 20
+
+
+def upload_name(request: Request) -> str:
+    """The file name from ?name= or X-Filename, without any directory part."""
+    name = request.query_params.get('name') or unquote(request.headers.get('x-filename', ''))
+    name = name.replace('\\', '/').rsplit('/', 1)[-1].strip()
+    return name[:255] or 'upload.tsv'
+
+
+def too_large(limit: int) -> TooLarge:
+    return TooLarge(f'The file is larger than the limit of {limit // (1024 * 1024):,} MB.')
+
+
+class _Sink:
+    """Buffered writes to disk off the event loop, counting bytes against the limit."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        self.file = path.open('wb')
+        self.limit = limit
+        self.size = 0
+        self.buffer = bytearray()
+
+    async def write(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise too_large(self.limit)
+        self.buffer += data
+        if len(self.buffer) >= FLUSH_BYTES:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if self.buffer:
+            chunk, self.buffer = bytes(self.buffer), bytearray()
+            await run.io_bound(self.file.write, chunk)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+async def receive(request: Request, path: Path, limit: int) -> tuple[Path, str]:
+    """Stream the request body (raw or multipart) to ``path``; return it and the file name."""
+    declared = request.headers.get('content-length')
+    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise too_large(limit)
+    name = upload_name(request)
+    content_type = request.headers.get('content-type', '')
+    sink = _Sink(path, limit)
+    try:
+        if content_type.startswith('multipart/form-data'):
+            name = await _receive_multipart(request, sink, content_type) or name
+        else:
+            async for chunk in request.stream():
+                await sink.write(chunk)
+        await sink.flush()
+    except BaseException:
+        sink.close()
+        path.unlink(missing_ok=True)
+        raise
+    sink.close()
+    return path, name
+
+
+async def _receive_multipart(request: Request, sink: _Sink, content_type: str) -> str:
+    """Write the part named ``file`` (or the first file part) to the sink; return its file name."""
+    _, params = parse_options_header(content_type)
+    boundary = params.get(b'boundary')
+    if not boundary:
+        raise UnreadableFile('The multipart upload has no boundary.')
+    state = {'field': b'', 'value': b'', 'headers': {}, 'take': False, 'done': False, 'name': ''}
+    pending: list[bytes] = []
+
+    def on_part_begin() -> None:
+        state['headers'] = {}
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        state['field'] += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        state['value'] += data[start:end]
+
+    def on_header_end() -> None:
+        state['headers'][state['field'].lower()] = state['value']
+        state['field'], state['value'] = b'', b''
+
+    def on_headers_finished() -> None:
+        _, disposition = parse_options_header(state['headers'].get(b'content-disposition', b''))
+        is_file = disposition.get(b'name') == b'file' or b'filename' in disposition
+        state['take'] = is_file and not state['done']
+        if state['take']:
+            state['name'] = disposition.get(b'filename', b'').decode('utf-8', 'replace')
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        if state['take']:
+            pending.append(data[start:end])
+
+    def on_part_end() -> None:
+        if state['take']:
+            state['done'] = True
+            state['take'] = False
+
+    parser = MultipartParser(boundary, {
+        'on_part_begin': on_part_begin, 'on_header_field': on_header_field, 'on_header_value': on_header_value,
+        'on_header_end': on_header_end, 'on_headers_finished': on_headers_finished,
+        'on_part_data': on_part_data, 'on_part_end': on_part_end,
+    })
+    async for chunk in request.stream():
+        parser.write(chunk)
+        for piece in pending:
+            await sink.write(piece)
+        pending.clear()
+    parser.finalize()
+    if not state['done']:
+        raise UnreadableFile('The multipart upload has no field named "file".')
+    name = state['name'].replace('\\', '/').rsplit('/', 1)[-1].strip()
+    return name[:255]
+
+
+def discard(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
