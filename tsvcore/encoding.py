@@ -94,10 +94,17 @@ def _utf16_without_bom(head: bytes) -> str | None:
     even, odd = sample[0::2], sample[1::2]
     even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
     if odd_nul > 0.3 and even_nul < 0.05:
-        return 'utf-16-le'
-    if even_nul > 0.3 and odd_nul < 0.05:
-        return 'utf-16-be'
-    return None
+        codec = 'utf-16-le'
+    elif even_nul > 0.3 and odd_nul < 0.05:
+        codec = 'utf-16-be'
+    else:
+        return None
+    # Real text decodes without control characters; binary that happens to have
+    # NULs in one lane does not.
+    text = sample.decode(codec, errors='replace')
+    if any(ch < ' ' and ch not in '\t\r\n' for ch in text) or '\ufffd' in text:
+        return None
+    return codec
 
 
 def detect(path: Path) -> Encoding:

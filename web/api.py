@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import errno
 import logging
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from nicegui import run
 
 from tsvcore import BadParameter, MAX_LIMIT, PageRequest, TableChanged, TsvError
+from tsvcore.export import export
 
 from . import uploads
 from .services import Services
@@ -136,3 +138,27 @@ def mount(app: FastAPI, services: Services) -> None:
                 'rows': page.rows,
             })
         return await guarded(go())
+
+    @app.get('/api/tables/{table_id}/download')
+    async def download(table_id: str, request: Request):
+        async def go():
+            fmt = request.query_params.get('format', 'tsv').lower()
+            if fmt not in ('tsv', 'csv'):
+                raise BadParameter('format must be tsv or csv.')
+            version = _int(request, 'version', None)
+            store = services.store
+            version = await run.io_bound(store.current, table_id) if version is None else version
+            meta = await run.io_bound(store.meta, table_id, version)
+            table = await run.io_bound(store.open, table_id, version)
+            stem = meta['name'].rsplit('.', 1)[0] or 'table'
+            filename = f'{stem}.{fmt}'
+            media = 'text/tab-separated-values' if fmt == 'tsv' else 'text/csv'
+            names = [c['name'] for c in meta['columns']]
+            return StreamingResponse(export(table, names, fmt), media_type=f'{media}; charset=utf-8', headers={
+                'Content-Disposition': f"attachment; filename*=UTF-8''{quote(filename)}"})
+        return await guarded(go())
+
+    @app.api_route('/api/{rest:path}', methods=['GET', 'POST', 'PUT', 'DELETE', 'PATCH'])
+    async def unknown(rest: str) -> JSONResponse:
+        """Anything else under /api is a JSON 404, never a page or a file."""
+        return error(404, 'There is nothing at this address.')

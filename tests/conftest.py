@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Server
+
+
+@pytest.fixture(autouse=True)
+def _data_dir_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test, including NiceGUI's simulated ``user``, gets its own data directory."""
+    data = tmp_path / 'data'
+    monkeypatch.setenv('DATA_DIR', str(data))
+    monkeypatch.setenv('MAX_UPLOAD_MB', '64')
+    return data
+
+
+@pytest.fixture(scope='module')
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """A real app process shared by a module's API tests."""
+    srv = Server(tmp_path_factory.mktemp('srv') / 'data', MAX_UPLOAD_MB='64').start()
+    yield srv
+    srv.stop()

@@ -1,0 +1,103 @@
+"""The final word on the UI: real headless Chromium against the real app."""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.helpers import Server, tsv
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+                  '--disable-component-update', '--disable-sync', '--window-size=1280,900']
+
+
+def chromium():
+    if not shutil.which('chromedriver') and not os.environ.get('CI'):
+        pytest.skip('Debian chromium-driver is not installed (the README test command installs it)')
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    options = Options()
+    options.binary_location = shutil.which('chromium') or '/usr/bin/chromium'
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(shutil.which('chromedriver') or '/usr/bin/chromedriver'), options=options)
+
+
+@pytest.fixture
+def app_server(tmp_path):
+    srv = Server(tmp_path / 'data').start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def browsers():
+    opened = []
+
+    def open_browser():
+        driver = chromium()
+        opened.append(driver)
+        return driver
+    yield open_browser
+    for driver in opened:
+        driver.quit()
+
+
+def wait_until(condition, timeout: float, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    return condition()
+
+
+def body_text(driver) -> str:
+    from selenium.webdriver.common.by import By
+    return driver.find_element(By.TAG_NAME, 'body').text
+
+
+def test_drop_a_file_on_the_landing_page_and_land_on_its_table(app_server, browsers, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+    page = browsers()
+    page.get(app_server.url + '/')
+    assert wait_until(lambda: 'Drop a TSV file here or click to choose' in body_text(page), 10)
+    sample = tmp_path / 'team.tsv'
+    sample.write_bytes(tsv(('name', 'score'), ('ann', '9'), ('bo', '10')))
+    page.find_element(By.CSS_SELECTOR, 'input[type=file]').send_keys(str(sample))
+    assert wait_until(lambda: '/t/' in page.current_url, 10), page.current_url
+    assert wait_until(lambda: 'team.tsv' in body_text(page) and 'ann' in body_text(page), 10)
+    assert 'rows 1-2 of 2' in body_text(page)
+
+
+def test_replacing_in_one_tab_updates_the_other_within_a_second(app_server, browsers, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+    created = httpx.post(f'{app_server.url}/api/tables', params={'name': 'before.tsv'},
+                         content=tsv(('city',), ('Oslo',), ('Lima',))).json()
+    one, two = browsers(), browsers()
+    for tab in (one, two):
+        tab.get(app_server.url + created['url'])
+        assert wait_until(lambda tab=tab: 'Oslo' in body_text(tab), 10)
+
+    replacement = tmp_path / 'after.tsv'
+    replacement.write_bytes(tsv(('city',), ('Nairobi',), ('Quito',), ('Hanoi',)))
+    one.find_element(By.XPATH, "//*[contains(text(), 'Replace with a new file')]").click()
+    file_input = wait_until(lambda: one.find_elements(By.CSS_SELECTOR, 'input[type=file]'), 5)
+    file_input[0].send_keys(str(replacement))
+    assert wait_until(lambda: httpx.get(f"{app_server.url}/api/tables/{created['id']}").json()['version'] == 2, 15)
+    committed = time.monotonic()
+    # The issue asks for "within a second"; timing belongs in bench/, so the test
+    # allows slack for a loaded CI machine and reports what it saw.
+    assert wait_until(lambda: 'Nairobi' in body_text(two), 5), body_text(two)
+    print(f'second tab updated {time.monotonic() - committed:.3f} s after the commit was visible')
+    assert 'Oslo' not in body_text(two)
+    assert two.current_url.endswith(created['url'])  # no reload, no navigation
+    assert wait_until(lambda: 'Table replaced: after.tsv, 3 rows' in body_text(two), 3)
