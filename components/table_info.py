@@ -35,6 +35,11 @@ class TableInfo:
                     .classes('text-sm opacity-80 tsv-counts')
                 ui.label(uploaded_label(meta)).classes('text-sm opacity-60')
                 ui.space()
+                with ui.button('Download', icon='download').props('flat dense no-caps'):
+                    with ui.menu():
+                        for fmt in ('tsv', 'csv'):
+                            url = f"/api/tables/{meta['id']}/download?format={fmt}&version={meta['version']}"
+                            ui.menu_item(f'as {fmt.upper()}', on_click=lambda url=url: ui.download.from_url(url))
                 ui.button('Copy link', icon='link', on_click=self.copy_link).props('flat dense no-caps')
             note = reading_note(meta)
             if note:

@@ -101,3 +101,31 @@ def test_replacing_in_one_tab_updates_the_other_within_a_second(app_server, brow
     assert 'Oslo' not in body_text(two)
     assert two.current_url.endswith(created['url'])  # no reload, no navigation
     assert wait_until(lambda: 'Table replaced: after.tsv, 3 rows' in body_text(two), 3)
+
+
+def test_a_refused_file_says_why_on_the_page_and_keeps_the_table(app_server, browsers, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+    created = httpx.post(f'{app_server.url}/api/tables', content=tsv(('city',), ('Oslo',))).json()
+    page = browsers()
+    page.get(app_server.url + created['url'])
+    assert wait_until(lambda: 'Oslo' in body_text(page), 10)
+    picture = tmp_path / 'photo.tsv'
+    picture.write_bytes(b'\x89PNG\r\n\x1a\n' + bytes(range(256)))
+    page.find_element(By.XPATH, "//*[contains(text(), 'Replace with a new file')]").click()
+    wait_until(lambda: page.find_elements(By.CSS_SELECTOR, 'input[type=file]'), 5)[0].send_keys(str(picture))
+    assert wait_until(lambda: 'This looks like a PNG image' in body_text(page), 10), body_text(page)
+    assert 'Oslo' in body_text(page)
+    assert httpx.get(f"{app_server.url}/api/tables/{created['id']}").json()['version'] == 1
+
+
+def test_cell_text_file_names_and_column_names_never_become_markup(app_server, browsers):
+    hostile = '<img src=x onerror="window.__xss=1">'
+    data = f'{hostile}\t<b>bold</b>\n<script>window.__xss=2</script>\t{hostile}\n'.encode()
+    created = httpx.post(f'{app_server.url}/api/tables', content=data, headers={'X-Filename': f'{hostile}.tsv'}).json()
+    page = browsers()
+    page.get(app_server.url + created['url'])
+    assert wait_until(lambda: '<script>window.__xss=2</script>' in body_text(page), 10), body_text(page)
+    text = body_text(page)
+    assert '<b>bold</b>' in text and f'{hostile}.tsv' in text
+    assert page.execute_script('return window.__xss === undefined')
+    assert not page.find_elements('css selector', 'img[src=x]')

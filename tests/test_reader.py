@@ -197,3 +197,37 @@ def test_search_is_case_insensitive_across_all_columns_in_file_order(engine):
     assert page.total == 2 and column(page, 1) == ['Alice', 'alice']
     assert q.page(table, PageRequest(q='2024')).total == 2
     assert q.page(table, PageRequest(q='nobody')).total == 0
+
+
+def test_plainly_cyrillic_legacy_text_reads_as_its_own_encoding(tmp_path):
+    data = 'имя\tгород\nИван Петров\tМосква\nАнна\tСанкт-Петербург\nБорис\tНовосибирск\n'.encode('cp1251')
+    meta, rows, names = read(tmp_path, data)
+    assert names == ['имя', 'город'] and rows[0] == ['Иван Петров', 'Москва']
+    assert meta['encoding'] == 'Windows-1251'
+
+
+# -- the fast and the careful path agree ----------------------------------------
+
+def both_paths(tmp_path: Path, data: bytes) -> tuple[list, list]:
+    from tsvcore import ingest as ingest_module
+    src = tmp_path / 'clean.tsv'
+    src.write_bytes(data)
+    results = []
+    for path_name in ('_fast_path', '_careful_path'):
+        out = tmp_path / f'{path_name}.arrow'
+        names, types, shape = getattr(ingest_module, path_name)(src, 0, '\t', out)
+        table = pa.ipc.open_file(pa.memory_map(str(out))).read_all()
+        results.append((names, types, shape.rows, table.to_pylist()))
+    return results[0], results[1]
+
+
+def test_fast_and_careful_paths_give_the_same_cells(tmp_path):
+    import random
+    rng = random.Random(7)
+    words = ['alpha', 'Beta', '', ' spaced ', '007', '1.50', '1e3', 'NA', 'crème', '日本', 'a"b', '2024-02-29', 'TRUE']
+    lines = ['id\tword\tnum\tmixed']
+    for i in range(30_000):
+        lines.append(f'{i}\t{rng.choice(words)}\t{rng.random():.4f}\t{rng.choice(words)}')
+    fast, careful = both_paths(tmp_path, ('\r\n'.join(lines) + '\r\n').encode())
+    assert fast == careful
+    assert fast[2] == 30_000

@@ -75,7 +75,11 @@ class Encoding:
     @property
     def label(self) -> str:
         """The name a person knows the encoding by."""
-        return NAMES.get(self.codec, self.codec.upper().replace('_', '-'))
+        if self.codec in NAMES:
+            return NAMES[self.codec]
+        if self.codec.startswith('cp125'):
+            return f'Windows-{self.codec[2:]}'
+        return self.codec.upper().replace('_', '-')
 
 
 def refuse_binary(head: bytes) -> None:
