@@ -213,9 +213,10 @@ def both_paths(tmp_path: Path, data: bytes) -> tuple[list, list]:
     src = tmp_path / 'clean.tsv'
     src.write_bytes(data)
     results = []
-    for path_name in ('_fast_path', '_careful_path'):
+    width = ingest_module.first_width(data.decode(), '\t')
+    for path_name, extra in (('_fast_path', (width,)), ('_careful_path', ())):
         out = tmp_path / f'{path_name}.arrow'
-        names, types, shape = getattr(ingest_module, path_name)(src, 0, '\t', out)
+        names, types, shape = getattr(ingest_module, path_name)(src, 0, '\t', out, *extra)
         table = pa.ipc.open_file(pa.memory_map(str(out))).read_all()
         results.append((names, types, shape.rows, table.to_pylist()))
     return results[0], results[1]
@@ -231,3 +232,14 @@ def test_fast_and_careful_paths_give_the_same_cells(tmp_path):
     fast, careful = both_paths(tmp_path, ('\r\n'.join(lines) + '\r\n').encode())
     assert fast == careful
     assert fast[2] == 30_000
+
+
+@pytest.mark.parametrize('values, kind', [
+    (['0x10', '12'], 'text'), (['nan', '1.5'], 'text'), (['inf', '2'], 'text'), (['+5', '-3', '007'], 'integer'),
+    (['1e3', '.5', '5.'], 'number'), (['tRuE', 'FALSE'], 'boolean'), (['2024-02-30'], 'text'),
+    (['99999999999999999999999', '1'], 'integer'), (['2024-01-01T10:00:00+02:00', '2024-01-01 10:00'], 'datetime'),
+])
+def test_type_inference_is_exact_at_the_edges(tmp_path, values, kind):
+    meta, rows, _ = read(tmp_path, ('v\n' + '\n'.join(values) + '\n').encode())
+    assert meta['columns'][0]['type'] == kind
+    assert [r[0] for r in rows] == values

@@ -111,16 +111,83 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return codec
 
 
-def detect(path: Path) -> Encoding:
-    """Decide the encoding of a file on disk, reading it in chunks.
+class ByteScan:
+    """One pass over the raw bytes: everything decided before parsing.
+
+    Fed chunk by chunk, either while an upload streams to disk (so the work
+    overlaps the network) or by reading a file. Keeps the head for sniffing,
+    whether the bytes are valid UTF-8 and NUL-free, and the line count that
+    tells the fast path how many empty lines it skipped.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.head = b''
+        self.has_nul = False
+        self.utf8 = True
+        self.breaks = 0
+        self.has_content = False
+        self._decoder = codecs.getincrementaldecoder('utf-8')()
+        self._prev_cr = False
+        self._last = b''
+
+    def feed(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        if len(self.head) < HEAD:
+            self.head += chunk[:HEAD - len(self.head)]
+        body = chunk
+        if self.size == 0 and chunk.startswith(codecs.BOM_UTF8):
+            body = chunk[len(codecs.BOM_UTF8):]  # a mark is not content
+        self.size += len(chunk)
+        if not self.has_nul and b'\x00' in chunk:
+            self.has_nul = True
+        if self.utf8:
+            try:
+                self._decoder.decode(chunk)
+            except UnicodeDecodeError:
+                self.utf8 = False
+        self.breaks += chunk.count(b'\n') + chunk.count(b'\r') - chunk.count(b'\r\n')
+        if self._prev_cr and chunk.startswith(b'\n'):
+            self.breaks -= 1  # a CRLF split across two chunks
+        self._prev_cr = chunk.endswith(b'\r')
+        if not self.has_content and body.strip():
+            self.has_content = True
+        self._last = chunk[-1:]
+
+    def finish(self) -> 'ByteScan':
+        if self.utf8:
+            try:
+                self._decoder.decode(b'', final=True)
+            except UnicodeDecodeError:
+                self.utf8 = False
+        return self
+
+    @property
+    def lines(self) -> int:
+        """Lines as the reader counts them: LF, CRLF or lone CR; the last break optional."""
+        return self.breaks + (1 if self._last and self._last not in (b'\n', b'\r') else 0)
+
+    @classmethod
+    def of_file(cls, path: Path) -> 'ByteScan':
+        scan = cls()
+        with path.open('rb') as f:
+            while chunk := f.read(CHUNK):
+                scan.feed(chunk)
+        return scan.finish()
+
+
+BINARY_NUL = 'This file contains binary data (NUL bytes), not text. Please upload a tab-separated text file.'
+
+
+def detect(scan: ByteScan, path: Path) -> Encoding:
+    """Decide the encoding from a finished scan of the file's bytes.
 
     Raises UnreadableFile for empty or binary files.
     """
-    size = path.stat().st_size
-    if size == 0:
+    if scan.size == 0:
         raise UnreadableFile('The file is empty.')
-    with path.open('rb') as f:
-        head = f.read(HEAD)
+    head = scan.head
     for bom, codec in BOMS:
         if head.startswith(bom):
             return Encoding(codec, len(bom), bom=True)
@@ -129,33 +196,12 @@ def detect(path: Path) -> Encoding:
         codec = _utf16_without_bom(head)
         if codec:
             return Encoding(codec)
-        raise UnreadableFile('This file contains binary data (NUL bytes), not text. '
-                             'Please upload a tab-separated text file.')
-    if _is_utf8(path):
+        raise UnreadableFile(BINARY_NUL)
+    if scan.has_nul:
+        raise UnreadableFile(BINARY_NUL)
+    if scan.utf8:
         return Encoding('utf-8')
     return Encoding(_legacy_codec(path))
-
-
-def _is_utf8(path: Path) -> bool:
-    """Validate the whole file as UTF-8 in chunks; refuse NUL bytes on the way."""
-    decoder = codecs.getincrementaldecoder('utf-8')()
-    valid = True
-    with path.open('rb') as f:
-        while chunk := f.read(CHUNK):
-            if b'\x00' in chunk:
-                raise UnreadableFile('This file contains binary data (NUL bytes), not text. '
-                                     'Please upload a tab-separated text file.')
-            if valid:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    valid = False
-        if valid:
-            try:
-                decoder.decode(b'', final=True)
-            except UnicodeDecodeError:
-                valid = False
-    return valid
 
 
 def _legacy_codec(path: Path) -> str:
@@ -195,8 +241,12 @@ def decode_chunks(path: Path, encoding: Encoding, chunk: int = CHUNK):
             yield tail
 
 
-def transcode_to_utf8(path: Path, encoding: Encoding, dest: Path) -> None:
-    """Write the file's text as UTF-8 so the columnar reader can take it."""
-    with dest.open('w', encoding='utf-8', newline='') as out:
+def transcode_to_utf8(path: Path, encoding: Encoding, dest: Path) -> ByteScan:
+    """Write the file's text as UTF-8 so the columnar reader can take it; scan what was written."""
+    scan = ByteScan()
+    with dest.open('wb') as out:
         for text in decode_chunks(path, encoding):
-            out.write(text)
+            data = text.encode('utf-8')
+            scan.feed(data)
+            out.write(data)
+    return scan.finish()

@@ -27,21 +27,13 @@ from .types import TypeGuesser
 DATA_FILE = 'data.arrow'
 META_FILE = 'meta.json'
 BATCH_ROWS = 65_536
-FAST_BLOCK = 8 << 20
+FAST_BLOCK = 4 << 20
 MAX_COLUMNS = 10_000
 DELIMITER_NAMES = {'\t': 'tab', ',': 'comma', ';': 'semicolon', '|': 'pipe', '': 'none (one column)'}
 
 
 class NeedsCarefulPath(Exception):
     """The fast path met something only the careful path reads right."""
-
-
-@dataclass
-class LineStats:
-    """What one pass over the bytes tells before parsing."""
-
-    lines: int = 0
-    has_content: bool = False
 
 
 @dataclass
@@ -82,26 +74,6 @@ def header_names(cells: list[str], width: int) -> tuple[list[str], int]:
     return result, changed
 
 
-def scan_lines(path: Path, skip: int) -> LineStats:
-    """Count lines (LF, CRLF or lone CR) and notice whether any text exists."""
-    stats = LineStats()
-    breaks = 0
-    last = b''
-    prev_cr = False
-    with path.open('rb') as f:
-        f.seek(skip)
-        while chunk := f.read(enc.CHUNK):
-            breaks += chunk.count(b'\n') + chunk.count(b'\r') - chunk.count(b'\r\n')
-            if prev_cr and chunk.startswith(b'\n'):
-                breaks -= 1  # a CRLF split across two chunks
-            prev_cr = chunk.endswith(b'\r')
-            if not stats.has_content and chunk.strip():
-                stats.has_content = True
-            last = chunk[-1:]
-    stats.lines = breaks + (1 if last and last not in (b'\n', b'\r') else 0)
-    return stats
-
-
 def read_head(path: Path, skip: int, size: int = 1 << 20) -> str:
     """The beginning of a UTF-8 file, cut at its last line break."""
     with path.open('rb') as f:
@@ -115,31 +87,41 @@ def read_head(path: Path, skip: int, size: int = 1 << 20) -> str:
     return text
 
 
-def ingest(upload: Path, out_dir: Path, name: str) -> dict:
+def first_width(head: str, delimiter: str) -> int:
+    """Fields on the first non-empty line, read without quoting (the fast path's view)."""
+    for line in LINE_BREAK.split(head):
+        if line:
+            return len(line.split(delimiter))
+    return 1
+
+
+def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = None) -> dict:
     """Read ``upload`` into ``out_dir`` (data.arrow + meta.json); return the metadata.
 
-    Raises UnreadableFile with a sentence for a person when the file cannot
-    become a table. ``out_dir`` is a staging directory: the store decides
-    whether it becomes a version.
+    ``scan`` is the byte scan made while the upload streamed in, if there was
+    one; otherwise the file is scanned here. Raises UnreadableFile with a
+    sentence for a person when the file cannot become a table. ``out_dir`` is
+    a staging directory: the store decides whether it becomes a version.
     """
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    encoding = enc.detect(upload)
+    stats = scan or enc.ByteScan.of_file(upload)
+    encoding = enc.detect(stats, upload)
     source, skip = upload, encoding.skip
     if encoding.codec != 'utf-8':
         source, skip = out_dir / 'source.utf8', 0
-        enc.transcode_to_utf8(upload, encoding, source)
+        stats = enc.transcode_to_utf8(upload, encoding, source)
     try:
-        stats = scan_lines(source, skip)
         if not stats.has_content:
             raise UnreadableFile('The file has no content: it holds only white space and line breaks.')
-        delimiter = sniff_delimiter(read_head(source, skip))
+        head = read_head(source, skip)
+        delimiter = sniff_delimiter(head)
         data_path = out_dir / DATA_FILE
         reader = 'fast'
         try:
             if not delimiter:
                 raise NeedsCarefulPath
-            names, types, shape = _fast_path(source, skip, delimiter, data_path)
+            names, types, shape = _fast_path(source, skip, delimiter, data_path, first_width(head, delimiter))
             shape.empty_lines = max(0, stats.lines - shape.rows - 1)
         except NeedsCarefulPath:
             reader = 'careful'
@@ -193,9 +175,16 @@ def _check_width(width: int) -> None:
         raise UnreadableFile(f'The file has {width:,} columns; at most {MAX_COLUMNS:,} are supported.')
 
 
-def _fast_path(source: Path, skip: int, delimiter: str, data_path: Path) -> tuple[list[str], list[str], Shape]:
-    """Clean files through PyArrow with quoting off and every cell as text."""
-    read_options = pacsv.ReadOptions(autogenerate_column_names=True, block_size=FAST_BLOCK, use_threads=True)
+def _fast_path(source: Path, skip: int, delimiter: str, data_path: Path,
+               width: int) -> tuple[list[str], list[str], Shape]:
+    """Clean files through PyArrow with quoting off and every cell as text.
+
+    Every column is declared a string up front: left to itself PyArrow would
+    infer types and turn 007 into 7.
+    """
+    _check_width(width)
+    generic = [f'f{i}' for i in range(width)]
+    read_options = pacsv.ReadOptions(column_names=generic, block_size=FAST_BLOCK, use_threads=True)
     parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False,
                                        escape_char=False, newlines_in_values=False, ignore_empty_lines=True)
     shape = Shape()
@@ -205,7 +194,7 @@ def _fast_path(source: Path, skip: int, delimiter: str, data_path: Path) -> tupl
             f.seek(skip)
             try:
                 stream = pacsv.open_csv(f, read_options=read_options, parse_options=parse_options,
-                                        convert_options=_all_text_options())
+                                        convert_options=_all_text_options(generic))
                 names: list[str] = []
                 schema = pa.schema([])
                 guesser = TypeGuesser(0)
@@ -238,11 +227,11 @@ def _fast_path(source: Path, skip: int, delimiter: str, data_path: Path) -> tupl
         raise
 
 
-def _all_text_options() -> pacsv.ConvertOptions:
+def _all_text_options(names: list[str]) -> pacsv.ConvertOptions:
     """Every cell as its exact text: no nulls, no booleans, no numbers."""
     return pacsv.ConvertOptions(check_utf8=True, strings_can_be_null=False, quoted_strings_can_be_null=False,
                                 null_values=[], true_values=[], false_values=[], auto_dict_encode=False,
-                                column_types=None, timestamp_parsers=[])
+                                column_types={n: pa.string() for n in names}, timestamp_parsers=[])
 
 
 def _any_starts_with_quote(batch: pa.RecordBatch) -> bool:

@@ -20,6 +20,9 @@ PATTERNS: dict[str, str] = {
     DATE: r'^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
     DATETIME: r'^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$',
 }
+ANY_OR_EMPTY = {kind: f'^$|{pattern}' if not pattern.startswith('(?i)') else f'(?i)^$|{pattern[4:]}'
+                for kind, pattern in PATTERNS.items()}
+BOOLEAN_SPELLINGS = pa.array(['', 'true', 'false', 'TRUE', 'FALSE', 'True', 'False'])
 TZ_SUFFIX = r'(Z|[+-][0-9]{2}:?[0-9]{2})$'
 
 
@@ -36,18 +39,28 @@ class TypeGuesser:
             self.seen_value.append(False)
 
     def feed(self, columns: list[pa.Array | pa.ChunkedArray]) -> None:
+        """Drop the types some value in this batch does not fit.
+
+        Patterns accept the empty string, so no filtering copy is made. Only
+        the most specific remaining type is checked on the whole batch: an
+        integer column is a number column too, so that check is skipped.
+        """
         for i, column in enumerate(columns):
-            if not self.candidates[i]:
+            candidates = self.candidates[i]
+            if not candidates:
                 continue
-            values = pc.filter(column, pc.not_equal(column, ''))
-            if len(values) == 0:
-                continue
-            self.seen_value[i] = True
-            for kind in list(self.candidates[i]):
-                if not pc.all(pc.match_substring_regex(values, PATTERNS[kind])).as_py():
-                    self.candidates[i].discard(kind)
-                elif kind in (DATE, DATETIME) and not _parses_as_time(values, kind):
-                    self.candidates[i].discard(kind)
+            if not self.seen_value[i]:
+                if pc.all(pc.equal(column, '')).as_py():
+                    continue
+                self.seen_value[i] = True
+            sample = column.slice(0, 256)
+            for kind in [k for k in PATTERNS if k in candidates]:  # a small sample rules most types out cheaply
+                if not _fits(sample, kind):
+                    candidates.discard(kind)
+            for kind in [k for k in PATTERNS if k in candidates]:
+                if _fits(column, kind):
+                    break  # everything less specific (number after integer) fits too
+                candidates.discard(kind)
 
     def types(self) -> list[str]:
         result = []
@@ -55,6 +68,46 @@ class TypeGuesser:
             kind = next((k for k in PATTERNS if k in candidates), TEXT) if seen else TEXT
             result.append(kind)
         return result
+
+
+def _fits(values: pa.Array | pa.ChunkedArray, kind: str) -> bool:
+    """Every value of ``values`` is empty or of type ``kind``.
+
+    Arrow's casts are 4-5x faster than its regular expressions, so a cast
+    decides when it agrees exactly with the pattern; where a cast is more
+    lenient (0x10 as an integer, nan or inf as a number) or stricter (+5 as
+    an integer), the pattern has the last word.
+    """
+    if kind == INTEGER:
+        if not pc.any(pc.match_substring(values, 'x')).as_py() and _casts(values, pa.int64()):
+            return True
+    elif kind == NUMBER:
+        numbers = _casts(values, pa.float64(), keep=True)
+        if numbers is not None and not pc.any(pc.invert(pc.is_finite(numbers))).as_py() \
+                and not pc.any(pc.match_substring(values, 'x')).as_py():
+            return True
+    elif kind == DATE:
+        return _casts(values, pa.date32())  # Arrow takes exactly YYYY-MM-DD, as the rule does
+    elif kind == BOOLEAN:
+        if pc.all(pc.is_in(values, BOOLEAN_SPELLINGS)).as_py():
+            return True
+    if not pc.all(pc.match_substring_regex(values, ANY_OR_EMPTY[kind])).as_py():
+        return False
+    if kind == DATETIME:
+        return _parses_as_time(_empty_as_null(values), kind)
+    return True
+
+
+def _empty_as_null(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    return pc.if_else(pc.equal(values, ''), pa.scalar(None, pa.string()), values)
+
+
+def _casts(values: pa.Array | pa.ChunkedArray, to: pa.DataType, keep: bool = False):
+    try:
+        cast = pc.cast(_empty_as_null(values), to)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None if keep else False
+    return cast if keep else True
 
 
 def _parses_as_time(values: pa.Array, kind: str) -> bool:

@@ -49,13 +49,13 @@ async def ingest_upload(services: Services, request: Request, table_id: str | No
     store = services.store
     if table_id is not None and not store.exists(table_id):
         raise TsvError('No table has this address.', 404)
-    path, name = await uploads.receive(request, store.staging_path('.upload'),
+    path, name, scan = await uploads.receive(request, store.staging_path('.upload'),
                                        services.config.max_upload_bytes)
     try:
         if table_id is None:
-            meta = await run.io_bound(store.create, path, name)
+            meta = await run.io_bound(store.create, path, name, scan)
         else:
-            meta = await run.io_bound(store.replace, table_id, path, name)
+            meta = await run.io_bound(store.replace, table_id, path, name, scan)
     finally:
         uploads.discard(path)
     services.notifier.publish(TableChanged(meta['id'], meta['version']))

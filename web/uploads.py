@@ -15,6 +15,7 @@ from nicegui import run
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from tsvcore import TooLarge, UnreadableFile
+from tsvcore.encoding import ByteScan
 
 FLUSH_BYTES = 1 << 20
 
@@ -31,13 +32,18 @@ def too_large(limit: int) -> TooLarge:
 
 
 class _Sink:
-    """Buffered writes to disk off the event loop, counting bytes against the limit."""
+    """Buffered writes to disk off the event loop, counting bytes against the limit.
+
+    Each flushed piece is also fed to the engine's byte scan in the same worker
+    call, so encoding checks and line counting overlap the network transfer.
+    """
 
     def __init__(self, path: Path, limit: int) -> None:
         self.file = path.open('wb')
         self.limit = limit
         self.size = 0
         self.buffer = bytearray()
+        self.scan = ByteScan()
 
     async def write(self, data: bytes) -> None:
         self.size += len(data)
@@ -50,14 +56,18 @@ class _Sink:
     async def flush(self) -> None:
         if self.buffer:
             chunk, self.buffer = bytes(self.buffer), bytearray()
-            await run.io_bound(self.file.write, chunk)
+            await run.io_bound(self._write, chunk)
+
+    def _write(self, chunk: bytes) -> None:
+        self.file.write(chunk)
+        self.scan.feed(chunk)
 
     def close(self) -> None:
         self.file.close()
 
 
-async def receive(request: Request, path: Path, limit: int) -> tuple[Path, str]:
-    """Stream the request body (raw or multipart) to ``path``; return it and the file name."""
+async def receive(request: Request, path: Path, limit: int) -> tuple[Path, str, ByteScan]:
+    """Stream the request body (raw or multipart) to ``path``; return it, the file name and its byte scan."""
     declared = request.headers.get('content-length')
     if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
         raise too_large(limit)
@@ -76,7 +86,7 @@ async def receive(request: Request, path: Path, limit: int) -> tuple[Path, str]:
         path.unlink(missing_ok=True)
         raise
     sink.close()
-    return path, name
+    return path, name, sink.scan.finish()
 
 
 async def _receive_multipart(request: Request, sink: _Sink, content_type: str) -> str:
