@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 
 import pyarrow as pa
@@ -240,11 +239,12 @@ def _any_starts_with_quote(batch: pa.RecordBatch) -> bool:
 
 
 def _careful_path(source: Path, skip: int, delimiter: str, data_path: Path) -> tuple[list[str], list[str], Shape]:
-    """Two passes of the hand-written tokenizer: first the shape, then the cells.
+    """One pass of the hand-written tokenizer, batch by batch into Arrow.
 
-    The width of the table is only known after the last row (a long row adds
-    columns), and Arrow IPC needs one schema up front, so the first pass
-    measures and the second writes.
+    A long row widens the table, and Arrow IPC needs one schema per file, so
+    each width gets its own segment file; only when the width grew are the
+    segments rewritten into one file with empty cells padded in. The common
+    case writes once.
     """
     utf8 = enc.Encoding('utf-8', skip)
     shape = Shape()
@@ -253,32 +253,68 @@ def _careful_path(source: Path, skip: int, delimiter: str, data_path: Path) -> t
     if header is None:
         raise UnreadableFile('The file has no content: it holds only white space and line breaks.')
     width = len(header)
-    for row in records:
-        shape.rows += 1
-        if len(row) < len(header):
-            shape.short_rows += 1
-        elif len(row) > len(header):
-            shape.long_rows += 1
-            width = max(width, len(row))
-    shape.empty_lines = records.empty_lines
-    shape.literal_quotes = records.literal_quotes
     _check_width(width)
-    names, shape.renamed = header_names(header, width)
-    # invented names for the added columns are not renames of the header
-    shape.renamed -= width - len(header)
-    shape.added_columns = names[len(header):]
-    schema = pa.schema([pa.field(n, pa.string()) for n in names])
     guesser = TypeGuesser(width)
-    records = Records(enc.decode_chunks(source, utf8), delimiter)
-    next(records)
-    with pa.ipc.new_file(str(data_path), schema) as writer:
-        while rows := list(islice(records, BATCH_ROWS)):
-            columns = [[] for _ in range(width)]
-            for row in rows:
-                row_len = len(row)
-                for i in range(width):
-                    columns[i].append(row[i] if i < row_len else '')
-            arrays = [pa.array(col, pa.string()) for col in columns]
+    segments: list[tuple[Path, int]] = []
+    writer = None
+    schema = pa.schema([])
+    try:
+        for rows in records.batches(BATCH_ROWS):
+            lengths = list(map(len, rows))
+            widest = max(width, max(lengths))
+            if min(lengths) != len(header) or widest != len(header):
+                shape.short_rows += sum(1 for n in lengths if n < len(header))
+                shape.long_rows += sum(1 for n in lengths if n > len(header))
+            if writer is None or widest > width:
+                _check_width(widest)
+                if writer is not None:
+                    writer.close()
+                width = widest
+                segment = data_path.with_name(f'{data_path.name}.{len(segments)}')
+                names = header_names(header, width)[0] if not segments else [f'f{i}' for i in range(width)]
+                schema = pa.schema([pa.field(n, pa.string()) for n in names])
+                writer = pa.ipc.new_file(str(segment), schema)
+                segments.append((segment, width))
+            if min(lengths) != width or max(lengths) != width:
+                for i, row in enumerate(rows):
+                    if len(row) != width:
+                        rows[i] = row + [''] * (width - len(row))
+            arrays = [pa.array(col, pa.string()) for col in zip(*rows)]
+            guesser.widen(width)
             guesser.feed(arrays)
             writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+        if writer is not None:
+            writer.close()
+        shape.rows = _rows_written(segments)
+        shape.empty_lines = records.empty_lines
+        shape.literal_quotes = records.literal_quotes
+        names, shape.renamed = header_names(header, width)
+        shape.renamed -= width - len(header)  # invented names for added columns are not renames
+        shape.added_columns = names[len(header):]
+        guesser.widen(width)
+        _join_segments(segments, names, data_path)
+    finally:
+        for segment, _ in segments:
+            segment.unlink(missing_ok=True)
     return names, guesser.types(), shape
+
+
+def _rows_written(segments: list[tuple[Path, int]]) -> int:
+    return sum(pa.ipc.open_file(pa.memory_map(str(p))).read_all().num_rows for p, _ in segments)
+
+
+def _join_segments(segments: list[tuple[Path, int]], names: list[str], data_path: Path) -> None:
+    """One file with the final schema; a plain rename when there was one segment."""
+    schema = pa.schema([pa.field(n, pa.string()) for n in names])
+    if len(segments) == 1:
+        segments[0][0].rename(data_path)
+        return
+    with pa.ipc.new_file(str(data_path), schema) as writer:
+        if not segments:
+            return
+        for segment, seg_width in segments:
+            reader = pa.ipc.open_file(pa.memory_map(str(segment)))
+            for i in range(reader.num_record_batches):
+                batch = reader.get_batch(i)
+                padding = [pa.array([''] * batch.num_rows, pa.string())] * (len(names) - seg_width)
+                writer.write_batch(pa.RecordBatch.from_arrays(batch.columns + padding, schema=schema))
