@@ -5,6 +5,7 @@ Reads the options, mounts the HTTP API and the pages, and starts NiceGUI.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def parse_config(argv: list[str] | None = None) -> Config:
 
 
 def main() -> None:
+    logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     config = parse_config()
     services = Services.create(config)
     api.mount(app, services)

@@ -31,15 +31,15 @@ from tsvcore import ingest as ingest_module  # noqa: E402
 
 
 def pyarrow_parse_seconds(path: Path) -> float:
-    """The yardstick: PyArrow's CSV reader, every column as text, from disk."""
+    """The yardstick: PyArrow's CSV reader, every column as text, from disk (page cache warm)."""
     names = path.open().readline().rstrip('\n').split('\t')
-    best = float('inf')
+    times = []
     for _ in range(3):
         started = time.perf_counter()
         pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter='\t', quote_char=False),
                        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}))
-        best = min(best, time.perf_counter() - started)
-    return best
+        times.append(time.perf_counter() - started)
+    return sorted(times)[1]  # the median of three
 
 
 def baseline_2017(path: Path) -> dict:
@@ -72,6 +72,8 @@ def app_ingest(path: Path, figures: Figures, yardstick: float, old: dict) -> Non
             seconds, answer = upload(server, path)
         time.sleep(2)
         after = rss_bytes(server.process.pid)
+        repeats = [upload(server, path)[0] for _ in range(2)]
+        seconds = sorted([seconds] + repeats)[1]  # the median of three uploads
         ratio = seconds / yardstick
         figures.add('upload + ingest through the API', f'{seconds:.2f} s', f'PyArrow parse {yardstick:.2f} s',
                     f'{ratio:.1f}x', '<= 4x', ratio <= 4)

@@ -120,11 +120,13 @@ class ByteScan:
     tells the fast path how many empty lines it skipped.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, check_utf8: bool = True) -> None:
         self.size = 0
         self.head = b''
         self.has_nul = False
-        self.utf8 = True
+        # None: not checked while streaming (the streamed parse validates UTF-8
+        # itself); ``ensure_utf8_known`` decides later if it must.
+        self.utf8: bool | None = True if check_utf8 else None
         self.breaks = 0
         self.has_content = False
         self._decoder = codecs.getincrementaldecoder('utf-8')()
@@ -147,13 +149,27 @@ class ByteScan:
                 self._decoder.decode(chunk)
             except UnicodeDecodeError:
                 self.utf8 = False
-        self.breaks += chunk.count(b'\n') + chunk.count(b'\r') - chunk.count(b'\r\n')
+        carriage_returns = chunk.count(b'\r')  # usually none: then CRLF needs no second search
+        self.breaks += chunk.count(b'\n') + carriage_returns - (chunk.count(b'\r\n') if carriage_returns else 0)
         if self._prev_cr and chunk.startswith(b'\n'):
             self.breaks -= 1  # a CRLF split across two chunks
         self._prev_cr = chunk.endswith(b'\r')
         if not self.has_content and body.strip():
             self.has_content = True
         self._last = chunk[-1:]
+
+    def ensure_utf8_known(self, path: Path) -> None:
+        """Validate the file as UTF-8 now if it was not validated while it streamed in."""
+        if self.utf8 is None:
+            decoder = codecs.getincrementaldecoder('utf-8')()
+            self.utf8 = True
+            try:
+                with path.open('rb') as f:
+                    while chunk := f.read(CHUNK):
+                        decoder.decode(chunk)
+                decoder.decode(b'', final=True)
+            except UnicodeDecodeError:
+                self.utf8 = False
 
     def finish(self) -> 'ByteScan':
         if self.utf8:
@@ -199,6 +215,7 @@ def detect(scan: ByteScan, path: Path) -> Encoding:
         raise UnreadableFile(BINARY_NUL)
     if scan.has_nul:
         raise UnreadableFile(BINARY_NUL)
+    scan.ensure_utf8_known(path)
     if scan.utf8:
         return Encoding('utf-8')
     return Encoding(_legacy_codec(path))

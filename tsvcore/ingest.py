@@ -13,6 +13,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,11 +24,20 @@ from .errors import UnreadableFile
 from .tokenizer import LINE_BREAK, Records, sniff_delimiter
 from .types import TypeGuesser
 
+if TYPE_CHECKING:
+    from .streaming import StreamedParse
+
 DATA_FILE = 'data.arrow'
 META_FILE = 'meta.json'
 BATCH_ROWS = 65_536
-FAST_BLOCK = 4 << 20
+FAST_BLOCK = 1 << 20
 MAX_COLUMNS = 10_000
+# Arrow's bundled mimalloc keeps freed segments (about 50 MB after a 100 MB
+# ingest) that release_unused() does not hand back; the system allocator returns
+# them (malloc_trim) and measured no slower here. Tables live on disk, so what a
+# parse allocated should not stay in the process.
+pa.set_memory_pool(pa.system_memory_pool())
+POOL = pa.default_memory_pool()
 DELIMITER_NAMES = {'\t': 'tab', ',': 'comma', ';': 'semicolon', '|': 'pipe', '': 'none (one column)'}
 
 
@@ -74,12 +84,17 @@ def header_names(cells: list[str], width: int) -> tuple[list[str], int]:
 
 
 def read_head(path: Path, skip: int, size: int = 1 << 20) -> str:
-    """The beginning of a UTF-8 file, cut at its last line break."""
+    """The beginning of a UTF-8 file as the sniffer sees it."""
     with path.open('rb') as f:
         f.seek(skip)
         data = f.read(size)
+    return head_text(data, complete=len(data) < size)
+
+
+def head_text(data: bytes, complete: bool) -> str:
+    """Decoded head bytes, cut at the last line break unless they are the whole file."""
     text = data.decode('utf-8', errors='ignore')
-    if len(data) == size:
+    if not complete:
         breaks = list(LINE_BREAK.finditer(text))
         if breaks:
             text = text[:breaks[-1].start()]
@@ -94,17 +109,22 @@ def first_width(head: str, delimiter: str) -> int:
     return 1
 
 
-def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = None) -> dict:
+def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = None,
+           streamed: 'StreamedParse | None' = None) -> dict:
     """Read ``upload`` into ``out_dir`` (data.arrow + meta.json); return the metadata.
 
     ``scan`` is the byte scan made while the upload streamed in, if there was
-    one; otherwise the file is scanned here. Raises UnreadableFile with a
+    one; otherwise the file is scanned here. ``streamed`` is the fast path run
+    while the upload arrived; its result is used only where this function
+    would have taken the fast path with the same decisions. Raises UnreadableFile with a
     sentence for a person when the file cannot become a table. ``out_dir`` is
     a staging directory: the store decides whether it becomes a version.
     """
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     stats = scan or enc.ByteScan.of_file(upload)
+    if stats.utf8 is None and streamed is not None and streamed.result() is not None:
+        stats.utf8 = True  # the streamed parse read every byte as UTF-8 (PyArrow checks it)
     encoding = enc.detect(stats, upload)
     source, skip = upload, encoding.skip
     if encoding.codec != 'utf-8':
@@ -120,7 +140,12 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
         try:
             if not delimiter:
                 raise NeedsCarefulPath
-            names, types, shape = _fast_path(source, skip, delimiter, data_path, first_width(head, delimiter))
+            bet = streamed.result() if streamed is not None and source == upload else None
+            if bet is not None and bet[0] == delimiter:
+                names, types, shape = bet[1]
+                streamed.data_path.rename(data_path)
+            else:
+                names, types, shape = _fast_path(source, skip, delimiter, data_path, first_width(head, delimiter))
             shape.empty_lines = max(0, stats.lines - shape.rows - 1)
         except NeedsCarefulPath:
             reader = 'careful'
@@ -141,6 +166,7 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
         'ingest_seconds': round(time.perf_counter() - started, 3),
     }
     (out_dir / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
+    POOL.release_unused()  # hand the parse's memory back; the version lives on disk now
     return meta
 
 
@@ -181,48 +207,85 @@ def _fast_path(source: Path, skip: int, delimiter: str, data_path: Path,
     Every column is declared a string up front: left to itself PyArrow would
     infer types and turn 007 into 7.
     """
+    with source.open('rb') as f:
+        f.seek(skip)
+        return fast_from_stream(f, delimiter, data_path, width)
+
+
+class FastWriter:
+    """The fast path's per-batch work: refuse quotes, take the header, guess types, write.
+
+    Fed PyArrow record batches in file order (first batch first, header row
+    included), from a file or from an upload as it arrives.
+    """
+
+    def __init__(self, data_path: Path) -> None:
+        self.data_path = data_path
+        self.shape = Shape()
+        self.names: list[str] = []
+        self._schema = pa.schema([])
+        self._guesser = TypeGuesser(0)
+        self._writer: pa.ipc.RecordBatchFileWriter | None = None
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        """Raises NeedsCarefulPath when a field starts with a quote."""
+        if _any_starts_with_quote(batch):
+            raise NeedsCarefulPath
+        if self._writer is None:
+            if batch.num_rows == 0:
+                return
+            _check_width(batch.num_columns)
+            header = [batch.column(i)[0].as_py() for i in range(batch.num_columns)]
+            self.names, self.shape.renamed = header_names(header, batch.num_columns)
+            self._schema = pa.schema([pa.field(n, pa.string()) for n in self.names])
+            self._guesser = TypeGuesser(len(self.names))
+            self._writer = pa.ipc.new_file(str(self.data_path), self._schema)
+            batch = batch.slice(1)
+        batch = pa.RecordBatch.from_arrays(batch.columns, schema=self._schema)
+        self._guesser.feed(batch.columns)
+        self._writer.write_batch(batch)
+        self.shape.rows += batch.num_rows
+
+    def close(self) -> tuple[list[str], list[str], Shape]:
+        if self._writer is None:
+            raise NeedsCarefulPath
+        self._writer.close()
+        self._writer = None
+        return self.names, self._guesser.types(), self.shape
+
+    def discard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self.data_path.unlink(missing_ok=True)
+
+
+def fast_options(delimiter: str, width: int) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
+    """PyArrow's reader with quoting off and every one of ``width`` columns as exact text."""
     _check_width(width)
     generic = [f'f{i}' for i in range(width)]
-    read_options = pacsv.ReadOptions(column_names=generic, block_size=FAST_BLOCK, use_threads=True)
-    parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False,
-                                       escape_char=False, newlines_in_values=False, ignore_empty_lines=True)
-    shape = Shape()
-    writer = None
+    return (pacsv.ReadOptions(column_names=generic, block_size=FAST_BLOCK, use_threads=True),
+            pacsv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False,
+                               escape_char=False, newlines_in_values=False, ignore_empty_lines=True),
+            _all_text_options(generic))
+
+
+def fast_from_stream(f: BinaryIO, delimiter: str, data_path: Path, width: int) -> tuple[list[str], list[str], Shape]:
+    """The fast path over a binary stream, batch by batch."""
+    read_options, parse_options, convert_options = fast_options(delimiter, width)
+    writer = FastWriter(data_path)
     try:
-        with source.open('rb') as f:
-            f.seek(skip)
-            try:
-                stream = pacsv.open_csv(f, read_options=read_options, parse_options=parse_options,
-                                        convert_options=_all_text_options(generic))
-                names: list[str] = []
-                schema = pa.schema([])
-                guesser = TypeGuesser(0)
-                for batch in stream:
-                    if _any_starts_with_quote(batch):
-                        raise NeedsCarefulPath
-                    if writer is None:
-                        _check_width(batch.num_columns)
-                        header = [batch.column(i)[0].as_py() for i in range(batch.num_columns)]
-                        names, shape.renamed = header_names(header, batch.num_columns)
-                        schema = pa.schema([pa.field(n, pa.string()) for n in names])
-                        guesser = TypeGuesser(len(names))
-                        writer = pa.ipc.new_file(str(data_path), schema)
-                        batch = batch.slice(1)
-                    batch = pa.RecordBatch.from_arrays(batch.columns, schema=schema)
-                    guesser.feed(batch.columns)
-                    writer.write_batch(batch)
-                    shape.rows += batch.num_rows
-            except pa.ArrowInvalid as error:  # ragged rows, or a line longer than a block
-                raise NeedsCarefulPath from error
-        if writer is None:
-            raise NeedsCarefulPath
-        writer.close()
-        writer = None
-        return names, guesser.types(), shape
+        try:
+            for batch in pacsv.open_csv(f, read_options=read_options, parse_options=parse_options,
+                                        convert_options=convert_options):
+                writer.add(batch)
+                del batch
+                POOL.release_unused()  # keep the peak near one block, not the allocator's cache
+        except pa.ArrowInvalid as error:  # ragged rows, or a line longer than a block
+            raise NeedsCarefulPath from error
+        return writer.close()
     except NeedsCarefulPath:
-        if writer is not None:
-            writer.close()
-        data_path.unlink(missing_ok=True)
+        writer.discard()
         raise
 
 
@@ -283,6 +346,8 @@ def _careful_path(source: Path, skip: int, delimiter: str, data_path: Path) -> t
             guesser.widen(width)
             guesser.feed(arrays)
             writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+            del arrays, rows
+            POOL.release_unused()
         if writer is not None:
             writer.close()
         shape.rows = _rows_written(segments)

@@ -33,6 +33,7 @@ import pyarrow as pa
 from .encoding import ByteScan
 from .errors import NotFound
 from .ingest import DATA_FILE, META_FILE, ingest
+from .streaming import StreamedParse
 
 ID_PATTERN = re.compile(r'^[A-Za-z0-9_-]{22}$')
 
@@ -118,12 +119,13 @@ class Store:
 
     # -- writing -----------------------------------------------------------------
 
-    def create(self, upload: Path, name: str, scan: ByteScan | None = None) -> dict:
+    def create(self, upload: Path, name: str, scan: ByteScan | None = None,
+               streamed: StreamedParse | None = None) -> dict:
         """Ingest an upload as version 1 of a new table; return its metadata."""
         stage = self.staging_path('.table')
         try:
             table_id = new_id()
-            meta = ingest(upload, stage / 'versions' / '1', name, scan)
+            meta = ingest(upload, stage / 'versions' / '1', name, scan, streamed)
             meta.update(id=table_id, version=1)
             (stage / 'versions' / '1' / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
             (stage / 'table.json').write_text(json.dumps({'id': table_id, 'created_at': meta['uploaded_at']}))
@@ -135,14 +137,15 @@ class Store:
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
-    def replace(self, table_id: str, upload: Path, name: str, scan: ByteScan | None = None) -> dict:
+    def replace(self, table_id: str, upload: Path, name: str, scan: ByteScan | None = None,
+                streamed: StreamedParse | None = None) -> dict:
         """Ingest an upload as the next version of a table and make it current."""
         table_dir = self._table_dir(table_id)
         if not (table_dir / 'current.json').exists():
             raise NotFound('No table has this address.')
         stage = self.staging_path('.version')
         try:
-            meta = ingest(upload, stage, name, scan)
+            meta = ingest(upload, stage, name, scan, streamed)
             with self._writer_lock(table_dir):
                 versions = table_dir / 'versions'
                 version = max([self.current(table_id)] + [int(p.name) for p in versions.iterdir()

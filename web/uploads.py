@@ -10,12 +10,15 @@ import os
 from pathlib import Path
 from urllib.parse import unquote
 
+import asyncio
+
 from fastapi import Request
 from nicegui import run
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from tsvcore import TooLarge, UnreadableFile
 from tsvcore.encoding import ByteScan
+from tsvcore.streaming import StreamedParse
 
 FLUSH_BYTES = 1 << 20
 
@@ -32,18 +35,24 @@ def too_large(limit: int) -> TooLarge:
 
 
 class _Sink:
-    """Buffered writes to disk off the event loop, counting bytes against the limit.
+    """Writes the body to disk off the event loop while more of it arrives.
 
-    Each flushed piece is also fed to the engine's byte scan in the same worker
-    call, so encoding checks and line counting overlap the network transfer.
+    Received pieces go through a small queue to one worker call at a time, so
+    the order is kept, the event loop never waits on the disk, and a slow disk
+    slows the sender (backpressure) instead of filling memory. Each piece is
+    also fed to the byte scan and to the streamed parse in the same worker
+    call, so that work overlaps the transfer.
     """
 
-    def __init__(self, path: Path, limit: int) -> None:
+    def __init__(self, path: Path, limit: int, streamed: StreamedParse | None) -> None:
         self.file = path.open('wb')
         self.limit = limit
         self.size = 0
         self.buffer = bytearray()
-        self.scan = ByteScan()
+        self.scan = ByteScan(check_utf8=streamed is None)
+        self.streamed = streamed
+        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=8)
+        self._worker = asyncio.create_task(self._drain())
 
     async def write(self, data: bytes) -> None:
         self.size += len(data)
@@ -51,41 +60,63 @@ class _Sink:
             raise too_large(self.limit)
         self.buffer += data
         if len(self.buffer) >= FLUSH_BYTES:
-            await self.flush()
+            await self._hand_over()
 
-    async def flush(self) -> None:
+    async def _hand_over(self) -> None:
         if self.buffer:
             chunk, self.buffer = bytes(self.buffer), bytearray()
+            await self._queue.put(chunk)
+
+    async def _drain(self) -> None:
+        while (chunk := await self._queue.get()) is not None:
             await run.io_bound(self._write, chunk)
 
     def _write(self, chunk: bytes) -> None:
         self.file.write(chunk)
         self.scan.feed(chunk)
+        if self.streamed is not None:
+            self.streamed.feed(chunk)
+
+    async def complete(self) -> None:
+        """Everything received is on disk (and scanned)."""
+        await self._hand_over()
+        await self._queue.put(None)
+        await self._worker
 
     def close(self) -> None:
+        if not self._worker.done():
+            self._worker.cancel()
         self.file.close()
 
 
-async def receive(request: Request, path: Path, limit: int) -> tuple[Path, str, ByteScan]:
-    """Stream the request body (raw or multipart) to ``path``; return it, the file name and its byte scan."""
+async def receive(request: Request, path: Path, limit: int,
+                  streamed: StreamedParse | None = None) -> tuple[Path, str, ByteScan]:
+    """Stream the request body (raw or multipart) to ``path``; return it, the file name and its byte scan.
+
+    ``streamed``, if given, is fed the same bytes so parsing overlaps the transfer.
+    """
     declared = request.headers.get('content-length')
     if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
         raise too_large(limit)
     name = upload_name(request)
     content_type = request.headers.get('content-type', '')
-    sink = _Sink(path, limit)
+    sink = _Sink(path, limit, streamed)
     try:
         if content_type.startswith('multipart/form-data'):
             name = await _receive_multipart(request, sink, content_type) or name
         else:
             async for chunk in request.stream():
                 await sink.write(chunk)
-        await sink.flush()
+        await sink.complete()
     except BaseException:
         sink.close()
         path.unlink(missing_ok=True)
+        if streamed is not None:
+            streamed.abandon()
         raise
     sink.close()
+    if streamed is not None:
+        streamed.finish()
     return path, name, sink.scan.finish()
 
 
