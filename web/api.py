@@ -51,7 +51,8 @@ async def ingest_upload(services: Services, request: Request, table_id: str | No
     store = services.store
     if table_id is not None and not store.exists(table_id):
         raise TsvError('No table has this address.', 404)
-    streamed = StreamedParse(store.staging_path('.stream'))
+    declared = request.headers.get('content-length', '')
+    streamed = StreamedParse(store.staging_path('.stream'), int(declared) if declared.isdigit() else None)
     started = time.perf_counter()
     try:
         path, name, scan = await uploads.receive(request, store.staging_path('.upload'),

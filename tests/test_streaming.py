@@ -1,0 +1,68 @@
+"""Parsing while the upload arrives must give exactly what reading the file afterwards gives."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from tsvcore.encoding import ByteScan
+from tsvcore.ingest import ingest
+from tsvcore.streaming import StreamedParse
+
+
+def big_file(path: Path, rows: int, poison_at: int | None = None, poison: bytes = b'') -> Path:
+    with path.open('wb') as f:
+        f.write(b'id\tname\tcode\n')
+        for i in range(rows):
+            f.write(poison if i == poison_at else f'{i}\tname {i}\t{i:06d}\n'.encode())
+    return path
+
+
+def streamed_ingest(tmp_path: Path, src: Path, piece: int = 65536) -> tuple[dict, list]:
+    scan, streamed = ByteScan(check_utf8=False), StreamedParse(tmp_path / 'stream')
+    with src.open('rb') as f:
+        while chunk := f.read(piece):
+            scan.feed(chunk)
+            streamed.feed(chunk)
+    streamed.finish()
+    try:
+        meta = ingest(src, tmp_path / 'streamed', 'f.tsv', scan.finish(), streamed)
+    finally:
+        streamed.close()
+    table = pa.ipc.open_file(pa.memory_map(str(tmp_path / 'streamed' / 'data.arrow'))).read_all()
+    return meta, table.to_pylist()
+
+
+def plain_ingest(tmp_path: Path, src: Path) -> tuple[dict, list]:
+    meta = ingest(src, tmp_path / 'plain', 'f.tsv')
+    return meta, pa.ipc.open_file(pa.memory_map(str(tmp_path / 'plain' / 'data.arrow'))).read_all().to_pylist()
+
+
+def same(a: dict, b: dict) -> bool:
+    keys = ('rows', 'columns', 'encoding', 'delimiter', 'warnings', 'reader')
+    return {k: a[k] for k in keys} == {k: b[k] for k in keys}
+
+
+def test_a_clean_multi_megabyte_file_parsed_while_arriving_matches_the_file(tmp_path):
+    src = big_file(tmp_path / 'clean.tsv', 400_000)
+    streamed, plain = streamed_ingest(tmp_path, src), plain_ingest(tmp_path, src)
+    assert same(streamed[0], plain[0]) and streamed[1] == plain[1]
+    assert streamed[0]['reader'] == 'fast' and streamed[0]['rows'] == 400_000
+
+
+def test_a_quoted_field_late_in_the_file_calls_the_bet_off(tmp_path):
+    src = big_file(tmp_path / 'late.tsv', 400_000, poison_at=350_000, poison=b'x\t"two\nlines"\t1\n')
+    streamed, plain = streamed_ingest(tmp_path, src), plain_ingest(tmp_path, src)
+    assert same(streamed[0], plain[0]) and streamed[1] == plain[1]
+    assert streamed[0]['reader'] == 'careful'
+    assert {'id': 'x', 'name': 'two\nlines', 'code': '1'} in streamed[1]
+
+
+def test_a_late_legacy_byte_and_a_ragged_row_call_the_bet_off(tmp_path):
+    for name, poison in (('latin.tsv', b'1\tcr\xe8me\t2\n'), ('ragged.tsv', b'1\t2\t3\t4\n'),
+                         ('empty-lines.tsv', b'\n\n\r\n')):
+        src = big_file(tmp_path / name, 300_000, poison_at=250_000, poison=poison)
+        work = tmp_path / name.split('.')[0]
+        work.mkdir()
+        streamed, plain = streamed_ingest(work, src), plain_ingest(work, src)
+        assert same(streamed[0], plain[0]) and streamed[1] == plain[1], name
