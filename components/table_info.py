@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 
 from nicegui import ui
 
-DELIMITERS = {'\t': 'tabs', ',': 'commas', ';': 'semicolons', '|': 'pipes', '': 'one column per line'}
+DELIMITERS = {'\t': 'tab-separated', ',': 'comma-separated', ';': 'semicolon-separated', '|': 'pipe-separated',
+              '': 'one column'}
 
 
 def reading_note(meta: dict) -> str:
@@ -34,6 +35,8 @@ class TableInfo:
                 ui.label(f"{meta['rows']:,} rows · {len(meta['columns']):,} columns · version {meta['version']}") \
                     .classes('text-sm opacity-80 tsv-counts')
                 ui.label(uploaded_label(meta)).classes('text-sm opacity-60')
+                ui.label(f"{meta['encoding']}, {DELIMITERS.get(meta['delimiter'], meta['delimiter'])}") \
+                    .classes('text-sm opacity-60 tsv-dialect')
                 ui.space()
                 with ui.button('Download', icon='download').props('flat dense no-caps'):
                     with ui.menu():

@@ -92,3 +92,26 @@ async def test_a_replacement_reaches_another_viewer_without_reload(create_user):
 async def test_unknown_table_is_a_404(user: User):
     r = await user.http_client.get('/t/AAAAAAAAAAAAAAAAAAAAAA')
     assert r.status_code == 404 and 'Table not found' in r.text
+
+
+async def test_refused_files_say_why_on_the_page_and_the_table_stays(user: User):
+    table_id = (await upload(user, NUMBERS, 'numbers.tsv'))['id']
+    await user.open(f'/t/{table_id}')
+    refusals = {b'': 'The file is empty.', b' \n\t\n': 'only white space',
+                b'PK\x03\x04rest': 'ZIP archive', b'%PDF-1.4': 'PDF document',
+                b'\x1f\x8b\x08\x00': 'GZIP archive', b'a\tb\n\x00\x00\x01': 'binary data'}
+    for data, words in refusals.items():
+        r = await user.http_client.put(f'/api/tables/{table_id}', content=data)
+        assert r.status_code == 400
+        user.find(ui.upload).trigger('failed', {'status': r.status_code, 'body': r.text})
+        await user.should_see(words)
+    await user.should_see('120 rows')
+    assert (await user.http_client.get(f'/api/tables/{table_id}')).json()['version'] == 1
+
+
+async def test_the_page_says_how_the_file_was_read(user: User):
+    data = 'name\tcity\ncrème\tMálaga\nshort\n'.encode('cp1252')
+    table_id = (await upload(user, data, 'legacy.tsv'))['id']
+    await user.open(f'/t/{table_id}')
+    await user.should_see('Windows-1252, tab-separated')
+    await user.should_see('Read as Windows-1252. 1 short row was padded with empty cells.')
