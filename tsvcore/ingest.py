@@ -95,9 +95,9 @@ def head_text(data: bytes, complete: bool) -> str:
     """Decoded head bytes, cut at the last line break unless they are the whole file."""
     text = data.decode('utf-8', errors='ignore')
     if not complete:
-        breaks = list(LINE_BREAK.finditer(text))
-        if breaks:
-            text = text[:breaks[-1].start()]
+        last = max(text.rfind('\n'), text.rfind('\r'))
+        if last >= 0:
+            text = text[:last - 1 if text.endswith('\r\n', 0, last + 1) else last]
     return text
 
 
@@ -227,24 +227,33 @@ class FastWriter:
         self._guesser = TypeGuesser(0)
         self._writer: pa.ipc.RecordBatchFileWriter | None = None
 
-    def add(self, batch: pa.RecordBatch) -> None:
-        """Raises NeedsCarefulPath when a field starts with a quote."""
-        if _any_starts_with_quote(batch):
+    def add(self, part: pa.RecordBatch | pa.Table) -> None:
+        """Raises NeedsCarefulPath when a field starts with a quote.
+
+        A table (several batches) is checked in one call per column, far fewer
+        calls than batch by batch.
+        """
+        if _any_starts_with_quote(part):
             raise NeedsCarefulPath
         if self._writer is None:
-            if batch.num_rows == 0:
+            if part.num_rows == 0:
                 return
-            _check_width(batch.num_columns)
-            header = [batch.column(i)[0].as_py() for i in range(batch.num_columns)]
-            self.names, self.shape.renamed = header_names(header, batch.num_columns)
+            _check_width(part.num_columns)
+            header = [part.column(i)[0].as_py() for i in range(part.num_columns)]
+            self.names, self.shape.renamed = header_names(header, part.num_columns)
             self._schema = pa.schema([pa.field(n, pa.string()) for n in self.names])
             self._guesser = TypeGuesser(len(self.names))
             self._writer = pa.ipc.new_file(str(self.data_path), self._schema)
-            batch = batch.slice(1)
-        batch = pa.RecordBatch.from_arrays(batch.columns, schema=self._schema)
-        self._guesser.feed(batch.columns)
-        self._writer.write_batch(batch)
-        self.shape.rows += batch.num_rows
+            part = part.slice(1)
+        if isinstance(part, pa.Table):
+            part = pa.Table.from_arrays(part.columns, schema=self._schema)
+            self._guesser.feed(part.columns)
+            self._writer.write_table(part)
+        else:
+            part = pa.RecordBatch.from_arrays(part.columns, schema=self._schema)
+            self._guesser.feed(part.columns)
+            self._writer.write_batch(part)
+        self.shape.rows += part.num_rows
 
     def close(self) -> tuple[list[str], list[str], Shape]:
         if self._writer is None:
@@ -296,9 +305,9 @@ def _all_text_options(names: list[str]) -> pacsv.ConvertOptions:
                                 column_types={n: pa.string() for n in names}, timestamp_parsers=[])
 
 
-def _any_starts_with_quote(batch: pa.RecordBatch) -> bool:
+def _any_starts_with_quote(part: pa.RecordBatch | pa.Table) -> bool:
     """A field that starts with a quote may be a quoted field (rule 5)."""
-    return any(pc.any(pc.starts_with(col, '"')).as_py() for col in batch.columns)
+    return any(pc.any(pc.starts_with(col, '"')).as_py() for col in part.columns)
 
 
 def _careful_path(source: Path, skip: int, delimiter: str, data_path: Path) -> tuple[list[str], list[str], Shape]:

@@ -136,8 +136,7 @@ class StreamedParse:
         try:
             table = pacsv.read_csv(pa.py_buffer(block), read_options=read_options, parse_options=parse_options,
                                    convert_options=convert_options)
-            for batch in table.to_batches():
-                self._writer.add(batch)
+            self._writer.add(table)  # all of the stretch's batches at once
             del table
             POOL.release_unused()
         except (pa.ArrowInvalid, NeedsCarefulPath):
