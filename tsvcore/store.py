@@ -68,6 +68,19 @@ def fsync_tree(path: Path) -> None:
         fsync_dir(Path(root))
 
 
+def _owner_is_dead(staging: Path) -> bool:
+    """A staging directory's owner holds its lock until it exits."""
+    lock = staging / 'owner.lock'
+    try:
+        with lock.open('rb') as f:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+    except FileNotFoundError:
+        return True
+    except BlockingIOError:
+        return False
+
+
 def write_json_atomically(path: Path, value: dict) -> None:
     tmp = path.with_name(f'.{path.name}.{secrets.token_hex(4)}.tmp')
     with tmp.open('w') as f:
@@ -84,9 +97,16 @@ class Store:
     def __init__(self, root: Path, open_cache: int = 32) -> None:
         self.root = Path(root)
         self.tables_dir = self.root / 'tables'
-        self.tmp_dir = self.root / 'tmp'
         self.tables_dir.mkdir(parents=True, exist_ok=True)
+        # Each process stages under a directory of its own, locked for as long as
+        # it lives, so that a process starting up next to it (several instances
+        # sharing one data directory) can tell a dead one's leftovers from work
+        # still in progress.
+        self.staging_root = self.root / 'tmp'
+        self.tmp_dir = self.staging_root / f'{os.getpid()}-{secrets.token_hex(4)}'
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        self._owner = (self.tmp_dir / 'owner.lock').open('wb')
+        fcntl.flock(self._owner.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._open: OrderedDict[tuple[str, int], pa.Table] = OrderedDict()
         self._meta: OrderedDict[tuple[str, int], dict] = OrderedDict()
         self._open_cache = open_cache
@@ -95,15 +115,32 @@ class Store:
     # -- start-up ----------------------------------------------------------------
 
     def clean_temporaries(self) -> int:
-        """Remove staging files that never became a version (after a crash)."""
+        """Remove what crashed processes left: staging files, pointer temporaries, orphan versions.
+
+        An orphan version is a directory renamed into ``versions/`` whose
+        pointer switch never happened; it was never acknowledged. Each table
+        is cleaned under its writer lock, so a live writer elsewhere is safe.
+        """
         removed = 0
-        for entry in self.tmp_dir.iterdir():
+        for entry in self.staging_root.iterdir():
+            if entry == self.tmp_dir:
+                continue
+            if entry.is_dir() and not _owner_is_dead(entry):
+                continue
             shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
             removed += 1
-        for table in self.tables_dir.iterdir():
-            for leftover in table.glob('.*.tmp'):
-                leftover.unlink(missing_ok=True)
-                removed += 1
+        for table_dir in self.tables_dir.iterdir():
+            if not (table_dir / 'current.json').exists():
+                continue
+            with self._writer_lock(table_dir):
+                for leftover in table_dir.glob('.*.tmp'):
+                    leftover.unlink(missing_ok=True)
+                    removed += 1
+                current = self.current(table_dir.name)
+                for version in (table_dir / 'versions').iterdir():
+                    if not version.name.isdigit() or int(version.name) > current:
+                        shutil.rmtree(version, ignore_errors=True)
+                        removed += 1
         return removed
 
     # -- paths -------------------------------------------------------------------
