@@ -11,7 +11,7 @@ from pathlib import Path
 
 from nicegui import app, ui
 
-from web import api, pages
+from web import api, pages, security
 from web.services import Config, Services
 
 
@@ -24,15 +24,19 @@ def parse_config(argv: list[str] | None = None) -> Config:
     parser.add_argument('--data-dir', type=Path, default=Path(env.get('DATA_DIR', 'data')))
     parser.add_argument('--max-upload-mb', type=int, default=int(env.get('MAX_UPLOAD_MB', '1024')))
     parser.add_argument('--redis-url', default=env.get('REDIS_URL', ''))
+    parser.add_argument('--upload-idle-seconds', type=float, default=float(env.get('UPLOAD_IDLE_SECONDS', '60')),
+                        help='cut off an upload that sends nothing for this long')
     args, _unknown = parser.parse_known_args(argv)  # tolerate a test runner's own arguments
     return Config(host=args.host, port=args.port, data_dir=args.data_dir,
-                  max_upload_mb=args.max_upload_mb, redis_url=args.redis_url)
+                  max_upload_mb=args.max_upload_mb, redis_url=args.redis_url,
+                  upload_idle_seconds=args.upload_idle_seconds)
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     config = parse_config()
     services = Services.create(config)
+    security.add_headers(app)
     api.mount(app, services)
     pages.register(services)
     ui.run(host=config.host, port=config.port, title='TSV Share', reload=False, show=False,

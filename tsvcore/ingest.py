@@ -32,6 +32,7 @@ META_FILE = 'meta.json'
 BATCH_ROWS = 65_536
 FAST_BLOCK = 1 << 20
 MAX_COLUMNS = 10_000
+MAX_CELL_BYTES = 10 * 1024 * 1024
 # Arrow's bundled mimalloc keeps freed segments (about 50 MB after a 100 MB
 # ingest) that release_unused() does not hand back; the system allocator returns
 # them (malloc_trim) and measured no slower here. Tables live on disk, so what a
@@ -195,6 +196,14 @@ def _count(n: int, one: str, many: str) -> str:
     return f'{n:,} {one if n == 1 else many}'
 
 
+def _check_cells(columns: list, names: list[str]) -> None:
+    """Refuse a cell over the limit: one such cell would make every page that shows it huge."""
+    for name, column in zip(names, columns):
+        if len(column) and pc.max(pc.binary_length(column)).as_py() > MAX_CELL_BYTES:
+            raise UnreadableFile(f'A cell in column "{name[:80]}" is larger than '
+                                 f'{MAX_CELL_BYTES // (1024 * 1024)} MB; that is more than a table cell can show.')
+
+
 def _check_width(width: int) -> None:
     if width > MAX_COLUMNS:
         raise UnreadableFile(f'The file has {width:,} columns; at most {MAX_COLUMNS:,} are supported.')
@@ -245,6 +254,7 @@ class FastWriter:
             self._guesser = TypeGuesser(len(self.names))
             self._writer = pa.ipc.new_file(str(self.data_path), self._schema)
             part = part.slice(1)
+        _check_cells(part.columns, self.names)
         if isinstance(part, pa.Table):
             part = pa.Table.from_arrays(part.columns, schema=self._schema)
             self._guesser.feed(part.columns)
@@ -352,6 +362,7 @@ def _careful_path(source: Path, skip: int, delimiter: str, data_path: Path) -> t
                     if len(row) != width:
                         rows[i] = row + [''] * (width - len(row))
             arrays = [pa.array(col, pa.string()) for col in zip(*rows)]
+            _check_cells(arrays, header_names(header, width)[0])
             guesser.widen(width)
             guesser.feed(arrays)
             writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))

@@ -71,6 +71,8 @@ class StreamedParse:
             self._pending, self._pending_bytes = [data[cut:]], len(data) - cut
             if cut > 0:
                 self._parse(memoryview(data)[:cut])
+            elif self._pending_bytes > 4 * self.stretch:
+                self._abandon()  # a line this long is no clean file; the careful path will judge it
 
     def finish(self) -> None:
         """The upload is complete: parse what is left and close the file."""

@@ -56,7 +56,8 @@ async def ingest_upload(services: Services, request: Request, table_id: str | No
     started = time.perf_counter()
     try:
         path, name, scan = await uploads.receive(request, store.staging_path('.upload'),
-                                                 services.config.max_upload_bytes, streamed)
+                                                 services.config.max_upload_bytes, streamed,
+                                                 services.config.upload_idle_seconds)
         received = time.perf_counter()
         try:
             if table_id is None:

@@ -16,6 +16,7 @@ class Config:
     data_dir: Path = Path('data')
     max_upload_mb: int = 1024
     redis_url: str = ''
+    upload_idle_seconds: float = 60.0
 
     @property
     def max_upload_bytes(self) -> int:

@@ -16,7 +16,9 @@ from fastapi import Request
 from nicegui import run
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from tsvcore import TooLarge, UnreadableFile
+from collections.abc import AsyncIterator
+
+from tsvcore import TooLarge, TsvError, UnreadableFile
 from tsvcore.encoding import ByteScan
 from tsvcore.streaming import StreamedParse
 
@@ -52,9 +54,12 @@ class _Sink:
         self.scan = ByteScan(check_utf8=streamed is None)
         self.streamed = streamed
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=8)
+        self._error: OSError | None = None
         self._worker = asyncio.create_task(self._drain())
 
     async def write(self, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error  # the disk refused an earlier piece (full, or failing)
         self.size += len(data)
         if self.size > self.limit:
             raise too_large(self.limit)
@@ -69,7 +74,11 @@ class _Sink:
 
     async def _drain(self) -> None:
         while (chunk := await self._queue.get()) is not None:
-            await run.io_bound(self._write, chunk)
+            if self._error is None:
+                try:
+                    await run.io_bound(self._write, chunk)
+                except OSError as error:  # keep draining so the receiving side never blocks
+                    self._error = error
 
     def _write(self, chunk: bytes) -> None:
         self.file.write(chunk)
@@ -82,6 +91,8 @@ class _Sink:
         await self._hand_over()
         await self._queue.put(None)
         await self._worker
+        if self._error is not None:
+            raise self._error
 
     def close(self) -> None:
         if not self._worker.done():
@@ -89,8 +100,8 @@ class _Sink:
         self.file.close()
 
 
-async def receive(request: Request, path: Path, limit: int,
-                  streamed: StreamedParse | None = None) -> tuple[Path, str, ByteScan]:
+async def receive(request: Request, path: Path, limit: int, streamed: StreamedParse | None = None,
+                  idle_timeout: float = 60.0) -> tuple[Path, str, ByteScan]:
     """Stream the request body (raw or multipart) to ``path``; return it, the file name and its byte scan.
 
     ``streamed``, if given, is fed the same bytes so parsing overlaps the transfer.
@@ -103,9 +114,9 @@ async def receive(request: Request, path: Path, limit: int,
     sink = _Sink(path, limit, streamed)
     try:
         if content_type.startswith('multipart/form-data'):
-            name = await _receive_multipart(request, sink, content_type) or name
+            name = await _receive_multipart(request, sink, content_type, idle_timeout) or name
         else:
-            async for chunk in request.stream():
+            async for chunk in _with_idle_timeout(request.stream(), idle_timeout):
                 await sink.write(chunk)
         await sink.complete()
     except BaseException:
@@ -120,7 +131,7 @@ async def receive(request: Request, path: Path, limit: int,
     return path, name, sink.scan.finish()
 
 
-async def _receive_multipart(request: Request, sink: _Sink, content_type: str) -> str:
+async def _receive_multipart(request: Request, sink: _Sink, content_type: str, idle_timeout: float) -> str:
     """Write the part named ``file`` (or the first file part) to the sink; return its file name."""
     _, params = parse_options_header(content_type)
     boundary = params.get(b'boundary')
@@ -163,7 +174,7 @@ async def _receive_multipart(request: Request, sink: _Sink, content_type: str) -
         'on_header_end': on_header_end, 'on_headers_finished': on_headers_finished,
         'on_part_data': on_part_data, 'on_part_end': on_part_end,
     })
-    async for chunk in request.stream():
+    async for chunk in _with_idle_timeout(request.stream(), idle_timeout):
         parser.write(chunk)
         for piece in pending:
             await sink.write(piece)
@@ -173,6 +184,20 @@ async def _receive_multipart(request: Request, sink: _Sink, content_type: str) -
         raise UnreadableFile('The multipart upload has no field named "file".')
     name = state['name'].replace('\\', '/').rsplit('/', 1)[-1].strip()
     return name[:255]
+
+
+async def _with_idle_timeout(chunks: AsyncIterator[bytes], seconds: float) -> AsyncIterator[bytes]:
+    """The body's pieces; a sender that goes quiet for ``seconds`` is cut off (408)."""
+    iterator = chunks.__aiter__()
+    while True:
+        try:
+            chunk = await asyncio.wait_for(iterator.__anext__(), timeout=seconds)
+        except StopAsyncIteration:
+            return
+        except asyncio.TimeoutError:
+            raise TsvError(f'The upload stalled: no data arrived for {seconds:g} seconds. '
+                           'Nothing was stored; please try again.', 408) from None
+        yield chunk
 
 
 def discard(path: Path) -> None:
