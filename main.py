@@ -26,10 +26,12 @@ def parse_config(argv: list[str] | None = None) -> Config:
     parser.add_argument('--redis-url', default=env.get('REDIS_URL', ''))
     parser.add_argument('--upload-idle-seconds', type=float, default=float(env.get('UPLOAD_IDLE_SECONDS', '60')),
                         help='cut off an upload that sends nothing for this long')
+    parser.add_argument('--keep-versions', type=int, default=int(env.get('KEEP_VERSIONS', '20')),
+                        help='versions kept per table (older ones are deleted)')
     args, _unknown = parser.parse_known_args(argv)  # tolerate a test runner's own arguments
     return Config(host=args.host, port=args.port, data_dir=args.data_dir,
                   max_upload_mb=args.max_upload_mb, redis_url=args.redis_url,
-                  upload_idle_seconds=args.upload_idle_seconds)
+                  upload_idle_seconds=args.upload_idle_seconds, keep_versions=args.keep_versions)
 
 
 def main() -> None:

@@ -129,3 +129,22 @@ def test_cell_text_file_names_and_column_names_never_become_markup(app_server, b
     assert '<b>bold</b>' in text and f'{hostile}.tsv' in text
     assert page.execute_script('return window.__xss === undefined')
     assert not page.find_elements('css selector', 'img[src=x]')
+
+
+def test_a_view_only_link_shows_the_live_table_without_any_way_to_change_it(app_server, browsers):
+    from selenium.webdriver.common.by import By
+    created = httpx.post(f'{app_server.url}/api/tables', params={'name': 'shared.tsv'},
+                         content=tsv(('city',), ('Oslo',))).json()
+    page = browsers()
+    page.get(app_server.url + created['view_url'])
+    assert wait_until(lambda: 'Oslo' in body_text(page), 10)
+    assert not page.find_elements(By.CSS_SELECTOR, 'input[type=file]')
+    assert 'Replace with a new file' not in body_text(page)
+    assert 'Restore' not in body_text(page) and 'Copy edit link' not in body_text(page)
+    refused = page.execute_async_script(
+        "const done = arguments[0];"
+        f"fetch('/api/tables/{created['view_id']}', {{method: 'PUT', body: 'city\\nHacked\\n'}})"
+        ".then(r => done(r.status));")
+    assert refused == 403
+    httpx.put(f"{app_server.url}/api/tables/{created['id']}", content=tsv(('city',), ('Lima',)))
+    assert wait_until(lambda: 'Lima' in body_text(page), 5)  # it follows every replacement

@@ -5,6 +5,7 @@ Layout under the data directory::
     tables/<id>/table.json          created once, never changed
     tables/<id>/current.json        {"version": N}: replaced by atomic rename
     tables/<id>/versions/<N>/       data.arrow + meta.json, never changed
+    views/<view id>                 {"table": id}: the view-only link, never changed
     tmp/                            staging; emptied at start-up
 
 A version is written in ``tmp/``, fsynced, renamed into ``versions/`` and only
@@ -23,6 +24,7 @@ import re
 import secrets
 import shutil
 import threading
+import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,10 +96,13 @@ def write_json_atomically(path: Path, value: dict) -> None:
 class Store:
     """The data directory: create, replace, and open table versions."""
 
-    def __init__(self, root: Path, open_cache: int = 32) -> None:
+    def __init__(self, root: Path, open_cache: int = 32, keep_versions: int = 20) -> None:
         self.root = Path(root)
+        self.keep_versions = max(1, keep_versions)
         self.tables_dir = self.root / 'tables'
         self.tables_dir.mkdir(parents=True, exist_ok=True)
+        self.views_dir = self.root / 'views'
+        self.views_dir.mkdir(parents=True, exist_ok=True)
         # Each process stages under a directory of its own, locked for as long as
         # it lives, so that a process starting up next to it (several instances
         # sharing one data directory) can tell a dead one's leftovers from work
@@ -161,13 +166,16 @@ class Store:
         """Ingest an upload as version 1 of a new table; return its metadata."""
         stage = self.staging_path('.table')
         try:
-            table_id = new_id()
+            table_id, view_id = new_id(), new_id()
             meta = ingest(upload, stage / 'versions' / '1', name, scan, streamed)
-            meta.update(id=table_id, version=1)
+            meta.update(id=table_id, version=1, view_id=view_id)
             (stage / 'versions' / '1' / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
-            (stage / 'table.json').write_text(json.dumps({'id': table_id, 'created_at': meta['uploaded_at']}))
+            (stage / 'table.json').write_text(json.dumps({'id': table_id, 'view_id': view_id,
+                                                          'created_at': meta['uploaded_at']}))
             (stage / 'current.json').write_text(json.dumps({'version': 1}))
             fsync_tree(stage)
+            # the view link first: a crash before the table's rename leaves a view of nothing (404)
+            write_json_atomically(self.views_dir / view_id, {'table': table_id})
             os.rename(stage, self.tables_dir / table_id)
             fsync_dir(self.tables_dir)
             return meta
@@ -177,30 +185,102 @@ class Store:
     def replace(self, table_id: str, upload: Path, name: str, scan: ByteScan | None = None,
                 streamed: StreamedParse | None = None) -> dict:
         """Ingest an upload as the next version of a table and make it current."""
-        table_dir = self._table_dir(table_id)
-        if not (table_dir / 'current.json').exists():
-            raise NotFound('No table has this address.')
+        table_dir = self._existing_table_dir(table_id)
         stage = self.staging_path('.version')
         try:
             meta = ingest(upload, stage, name, scan, streamed)
-            with self._writer_lock(table_dir):
-                versions = table_dir / 'versions'
-                version = max([self.current(table_id)] + [int(p.name) for p in versions.iterdir()
-                                                          if p.name.isdigit()]) + 1
-                meta.update(id=table_id, version=version)
-                (stage / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
-                fsync_tree(stage)
-                os.rename(stage, versions / str(version))
-                fsync_dir(versions)
-                write_json_atomically(table_dir / 'current.json', {'version': version})
-            return meta
+            return self._commit(table_id, stage, meta)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
+    def restore(self, table_id: str, version: int) -> dict:
+        """Make an old version's cells the next version: history only grows."""
+        table_dir = self._existing_table_dir(table_id)
+        old = self.meta(table_id, version)
+        stage = self.staging_path('.restore')
+        try:
+            stage.mkdir()
+            os.link(table_dir / 'versions' / str(version) / DATA_FILE, stage / DATA_FILE)  # immutable: share it
+            meta = {k: v for k, v in old.items() if k not in ('version', 'restored_from')}
+            meta.update(uploaded_at=time.time(), restored_from=version)
+            return self._commit(table_id, stage, meta)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+    def _commit(self, table_id: str, stage: Path, meta: dict) -> dict:
+        """Number, flush and switch to a staged version; then trim the history."""
+        table_dir = self._table_dir(table_id)
+        view_id = self.view_id(table_id)
+        with self._writer_lock(table_dir):
+            versions = table_dir / 'versions'
+            version = max([self.current(table_id)] + self._version_numbers(table_id)) + 1
+            meta.update(id=table_id, version=version, view_id=view_id)
+            (stage / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
+            fsync_tree(stage)
+            os.rename(stage, versions / str(version))
+            fsync_dir(versions)
+            write_json_atomically(table_dir / 'current.json', {'version': version})
+            for old in sorted(self._version_numbers(table_id))[:-self.keep_versions]:
+                shutil.rmtree(versions / str(old), ignore_errors=True)  # open readers keep their mapping
+        return meta
+
+    def _version_numbers(self, table_id: str) -> list[int]:
+        return [int(p.name) for p in (self._table_dir(table_id) / 'versions').iterdir() if p.name.isdigit()]
+
+    def _existing_table_dir(self, table_id: str) -> Path:
+        table_dir = self._table_dir(table_id)
+        if not (table_dir / 'current.json').exists():
+            raise NotFound('No table has this address.')
+        return table_dir
+
+    # -- history and view links ------------------------------------------------------
+
+    def versions(self, table_id: str) -> list[dict]:
+        """Every kept version's metadata, newest first."""
+        self._existing_table_dir(table_id)
+        result = []
+        for number in sorted(self._version_numbers(table_id), reverse=True):
+            try:
+                result.append(self.meta(table_id, number))
+            except NotFound:
+                continue  # trimmed while we looked
+        return result
+
+    def view_id(self, table_id: str) -> str:
+        """The table's view-only id; tables from before view links get one on first use."""
+        table_dir = self._existing_table_dir(table_id)
+        info = json.loads((table_dir / 'table.json').read_text())
+        if 'view_id' in info:
+            return info['view_id']
+        with self._writer_lock(table_dir):
+            info = json.loads((table_dir / 'table.json').read_text())
+            if 'view_id' not in info:
+                info['view_id'] = new_id()
+                write_json_atomically(self.views_dir / info['view_id'], {'table': table_id})
+                write_json_atomically(table_dir / 'table.json', info)
+        return info['view_id']
+
+    def resolve(self, any_id: str) -> tuple[str, bool]:
+        """(table id, may write) for an edit id or a view-only id."""
+        if self.exists(any_id):
+            return any_id, True
+        if is_valid_id(any_id):
+            try:
+                table_id = json.loads((self.views_dir / any_id).read_text())['table']
+            except (FileNotFoundError, ValueError, KeyError):
+                table_id = None
+            if table_id and self.exists(table_id):
+                return table_id, False
+        raise NotFound('No table has this address.')
+
     @contextmanager
     def _writer_lock(self, table_dir: Path) -> Iterator[None]:
-        """One committer per table at a time, across threads and processes."""
-        with (table_dir / 'table.json').open('rb') as f:
+        """One committer per table at a time, across threads and processes.
+
+        The lock lives on a file of its own that is never replaced (table.json
+        may be, and a lock on a replaced file's old inode excludes no one).
+        """
+        with (table_dir / 'writer.lock').open('ab') as f:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX)
             try:
                 yield

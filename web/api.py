@@ -40,7 +40,21 @@ def version_answer(meta: dict) -> dict:
         'encoding': meta['encoding'],
         'delimiter': meta['delimiter'],
         'warnings': meta['warnings'],
+        'view_id': meta['view_id'],
+        'view_url': f"/v/{meta['view_id']}",
     }
+
+
+def version_entry(meta: dict) -> dict:
+    """One line of a table's history; it names no id, so a view link reveals no edit link."""
+    entry = {k: meta[k] for k in ('version', 'name', 'rows', 'uploaded_at', 'encoding', 'delimiter')}
+    entry['columns'] = len(meta['columns'])
+    if 'restored_from' in meta:
+        entry['restored_from'] = meta['restored_from']
+    return entry
+
+
+READ_ONLY = 'This is a view-only link; it cannot change the table.'
 
 
 async def ingest_upload(services: Services, request: Request, table_id: str | None) -> dict:
@@ -49,8 +63,8 @@ async def ingest_upload(services: Services, request: Request, table_id: str | No
     Shared by the API and the page's uploader: one path, one set of rules.
     """
     store = services.store
-    if table_id is not None and not store.exists(table_id):
-        raise TsvError('No table has this address.', 404)
+    if table_id is not None:
+        table_id = writable(services, table_id)
     declared = request.headers.get('content-length', '')
     streamed = StreamedParse(store.staging_path('.stream'), int(declared) if declared.isdigit() else None)
     started = time.perf_counter()
@@ -72,6 +86,14 @@ async def ingest_upload(services: Services, request: Request, table_id: str | No
              received - started, time.perf_counter() - received)
     services.notifier.publish(TableChanged(meta['id'], meta['version']))
     return meta
+
+
+def writable(services: Services, any_id: str) -> str:
+    """The table behind an edit id; a view-only id may not write (403)."""
+    table_id, may_write = services.store.resolve(any_id)
+    if not may_write:
+        raise TsvError(READ_ONLY, 403)
+    return table_id
 
 
 def _int(request: Request, name: str, default: int | None) -> int | None:
@@ -138,7 +160,8 @@ def mount(app: FastAPI, services: Services) -> None:
             version = _int(request, 'version', None)
             if page_request.limit is not None and not 1 <= page_request.limit <= MAX_LIMIT:
                 raise BadParameter(f'limit must be between 1 and {MAX_LIMIT}.')
-            page = await run.io_bound(services.engine.page, table_id, page_request, version)
+            target, _ = await run.io_bound(services.store.resolve, table_id)
+            page = await run.io_bound(services.engine.page, target, page_request, version)
             return JSONResponse({
                 'id': table_id,
                 'version': page.version,
@@ -159,15 +182,38 @@ def mount(app: FastAPI, services: Services) -> None:
                 raise BadParameter('format must be tsv or csv.')
             version = _int(request, 'version', None)
             store = services.store
-            version = await run.io_bound(store.current, table_id) if version is None else version
-            meta = await run.io_bound(store.meta, table_id, version)
-            table = await run.io_bound(store.open, table_id, version)
+            target, _ = await run.io_bound(store.resolve, table_id)
+            version = await run.io_bound(store.current, target) if version is None else version
+            meta = await run.io_bound(store.meta, target, version)
+            table = await run.io_bound(store.open, target, version)
             stem = meta['name'].rsplit('.', 1)[0] or 'table'
             filename = f'{stem}.{fmt}'
             media = 'text/tab-separated-values' if fmt == 'tsv' else 'text/csv'
             names = [c['name'] for c in meta['columns']]
             return StreamingResponse(export(table, names, fmt), media_type=f'{media}; charset=utf-8', headers={
                 'Content-Disposition': f"attachment; filename*=UTF-8''{quote(filename)}"})
+        return await guarded(go())
+
+    @app.get('/api/tables/{table_id}/versions')
+    async def versions(table_id: str) -> JSONResponse:
+        async def go() -> JSONResponse:
+            target, _ = await run.io_bound(services.store.resolve, table_id)
+            history = await run.io_bound(services.store.versions, target)
+            current = await run.io_bound(services.store.current, target)
+            return JSONResponse({'id': table_id, 'current': current,
+                                 'versions': [version_entry(meta) for meta in history]})
+        return await guarded(go())
+
+    @app.post('/api/tables/{table_id}/restore')
+    async def restore(table_id: str, request: Request) -> JSONResponse:
+        async def go() -> JSONResponse:
+            version = _int(request, 'version', None)
+            if version is None:
+                raise BadParameter('Say which version to restore: ?version=N.')
+            target = writable(services, table_id)
+            meta = await run.io_bound(services.store.restore, target, version)
+            services.notifier.publish(TableChanged(meta['id'], meta['version']))
+            return JSONResponse(version_answer(meta))
         return await guarded(go())
 
     @app.api_route('/api/{rest:path}', methods=['GET', 'POST', 'PUT', 'DELETE', 'PATCH'])

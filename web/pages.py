@@ -9,6 +9,7 @@ from nicegui import run, ui
 from components.table_info import TableInfo
 from components.table_view import TableView
 from components.upload_zone import upload_zone
+from components.version_list import VersionList
 from tsvcore import NotFound, TableChanged
 
 from .services import Services
@@ -57,28 +58,61 @@ def register(services: Services) -> None:
                         on_success=lambda body: ui.navigate.to(body['url']))
 
     @ui.page('/t/{table_id}')
-    async def table_page(table_id: str, version: int | None = None):
-        store = services.store
-        if not store.exists(table_id):
-            return not_found(f'/t/{table_id}')
-        try:
-            meta = await run.io_bound(store.meta, table_id, version)
-        except NotFound:
-            return not_found(f'/t/{table_id}?version={version}')
-        frame(meta['name'])
-        with ui.column().classes('w-full gap-3 px-2'):
-            info = TableInfo(meta)
-            view = TableView(services.engine, table_id, meta, pinned=version is not None)
-            if version is None:
-                with ui.expansion('Replace with a new file', icon='swap_horiz').classes('w-full tsv-replace'):
-                    upload_zone(url=f'/api/tables/{table_id}', method='PUT', max_bytes=limit,
-                                label='Drop a TSV file here or click to choose',
-                                on_success=lambda body: None)
-        await view.load()
+    async def edit_page(table_id: str, version: int | None = None):
+        return await table_screen(services, table_id, version, editable=True)
 
-        async def changed(change: TableChanged) -> None:
-            await view.apply_change(change)
-            info.show(view.meta)
+    @ui.page('/v/{view_id}')
+    async def view_page(view_id: str, version: int | None = None):
+        return await table_screen(services, view_id, version, editable=False)
 
-        if version is None:
-            services.table_event(table_id).subscribe(changed)
+
+async def table_screen(services: Services, link_id: str, version: int | None, *, editable: bool):
+    """A table page; an edit link may replace and restore, a view-only link only looks."""
+    store = services.store
+    prefix = '/t/' if editable else '/v/'
+    try:
+        table_id, may_write = await run.io_bound(store.resolve, link_id)
+    except NotFound:
+        return not_found(prefix + link_id)
+    if may_write != editable:
+        return not_found(prefix + link_id)
+    try:
+        meta = await run.io_bound(store.meta, table_id, version)
+        current = await run.io_bound(store.current, table_id)
+        history = await run.io_bound(store.versions, table_id)
+    except NotFound:
+        return not_found(f'{prefix}{link_id}?version={version}')
+    frame(meta['name'])
+    limit = services.config.max_upload_bytes
+    with ui.column().classes('w-full gap-3 px-2'):
+        if version is not None:
+            with ui.row().classes('items-center gap-2 text-sm tsv-pinned'):
+                ui.icon('history')
+                ui.label(f'You are looking at version {version}; it does not change when the table does.')
+                ui.link('Go to the current version', f'{prefix}{link_id}')
+        view_id = await run.io_bound(store.view_id, table_id) if editable else None
+        info = TableInfo(meta, link_id, view_id=view_id)
+        view = TableView(services.engine, table_id, meta, pinned=version is not None)
+        if editable and version is None:
+            with ui.expansion('Replace with a new file', icon='swap_horiz').classes('w-full tsv-replace'):
+                upload_zone(url=f'/api/tables/{link_id}', method='PUT', max_bytes=limit,
+                            label='Drop a TSV file here or click to choose', on_success=lambda body: None)
+
+        async def restore(number: int) -> None:
+            try:
+                restored = await run.io_bound(store.restore, table_id, number)
+            except NotFound as missing:
+                ui.notify(missing.message, type='negative')
+                return
+            services.notifier.publish(TableChanged(table_id, restored['version']))
+
+        with ui.expansion('History', icon='history').classes('w-full tsv-history'):
+            versions = VersionList(link_id, history, current, on_restore=restore if editable else None)
+    await view.load()
+
+    async def changed(change: TableChanged) -> None:
+        await view.apply_change(change)
+        info.show(view.meta)
+        versions.show(await run.io_bound(store.versions, table_id), change.version)
+
+    services.table_event(table_id).subscribe(changed)

@@ -17,6 +17,7 @@ class Config:
     max_upload_mb: int = 1024
     redis_url: str = ''
     upload_idle_seconds: float = 60.0
+    keep_versions: int = 20
 
     @property
     def max_upload_bytes(self) -> int:
@@ -33,7 +34,7 @@ class Services:
 
     @classmethod
     def create(cls, config: Config) -> 'Services':
-        store = Store(config.data_dir)
+        store = Store(config.data_dir, keep_versions=config.keep_versions)
         store.clean_temporaries()
         return cls(config, store, QueryEngine(store), LocalNotifier())
 
