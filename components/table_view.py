@@ -6,6 +6,7 @@ off the event loop and asks the engine for one page only.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from nicegui import run, ui
 
@@ -44,6 +45,7 @@ class TableView:
         self.q = ''
         self.total = meta['rows']
         self._generation = 0
+        self.on_view_change: Callable[[dict], None] | None = None  # follow mode listens here
 
         with ui.row().classes('w-full items-center gap-3'):
             self.search = ui.input(placeholder='Search all columns').props('clearable dense outlined debounce=300') \
@@ -71,10 +73,34 @@ class TableView:
             self.sort = None
         self.desc = bool(p.get('descending')) and self.sort is not None
         await self.load()
+        self._viewer_moved()
 
     async def _on_search(self, e) -> None:
+        if (e.value or '') == self.q:
+            return  # set by apply_view, not typed
         self.q = e.value or ''
         self.page = 1
+        await self.load()
+        self._viewer_moved()
+
+    def _viewer_moved(self) -> None:
+        if self.on_view_change is not None:
+            self.on_view_change(self.view_state())
+
+    def view_state(self) -> dict:
+        """This viewer's page size, page, sort and search: what follow mode shares."""
+        return {'rows_per_page': self.rows_per_page, 'page': self.page, 'sort': self.sort, 'desc': self.desc,
+                'q': self.q}
+
+    async def apply_view(self, state: dict) -> None:
+        """Take another viewer's page, sort and search (follow mode), where this table's columns allow."""
+        self.rows_per_page = int(state.get('rows_per_page') or self.rows_per_page)
+        self.page = int(state.get('page') or 1)
+        names = [c['name'] for c in self.meta['columns']]
+        self.sort = state.get('sort') if state.get('sort') in names else None
+        self.desc = bool(state.get('desc')) and self.sort is not None
+        self.q = state.get('q') or ''
+        self.search.value = self.q
         await self.load()
 
     async def apply_change(self, change: TableChanged) -> None:

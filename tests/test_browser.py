@@ -148,3 +148,20 @@ def test_a_view_only_link_shows_the_live_table_without_any_way_to_change_it(app_
     assert refused == 403
     httpx.put(f"{app_server.url}/api/tables/{created['id']}", content=tsv(('city',), ('Lima',)))
     assert wait_until(lambda: 'Lima' in body_text(page), 5)  # it follows every replacement
+
+
+def test_follow_mode_moves_a_following_tab_with_the_presenter(app_server, browsers):
+    from selenium.webdriver.common.by import By
+    rows = [(str(i), f'row{i:03d}') for i in range(120)]
+    created = httpx.post(f'{app_server.url}/api/tables', content=tsv(('n', 'label'), *rows)).json()
+    presenter, follower = browsers(), browsers()
+    for tab in (presenter, follower):
+        tab.get(app_server.url + created['url'])
+        assert wait_until(lambda tab=tab: 'row000' in body_text(tab), 10)
+    assert wait_until(lambda: '2 viewing' in body_text(follower), 5)
+    for tab in (presenter, follower):
+        tab.find_element(By.XPATH, "//*[contains(@class, 'q-toggle')][.//*[text()='Follow']]").click()
+    time.sleep(0.5)
+    presenter.find_element(By.CSS_SELECTOR, 'button[aria-label="Next page"]').click()
+    assert wait_until(lambda: 'row050' in body_text(presenter), 5)
+    assert wait_until(lambda: 'row050' in body_text(follower) and 'row000' not in body_text(follower), 5)

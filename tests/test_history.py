@@ -83,3 +83,19 @@ async def test_a_view_only_page_offers_no_upload_and_no_restore(user: User):
     await user.should_not_see(ui.upload)
     await user.should_not_see('Restore')
     await user.should_not_see('Copy view-only link')
+
+
+async def test_followers_see_the_presenters_page_sort_and_search(create_user):
+    alice, bob, carol = create_user(), create_user(), create_user()
+    created = await upload(alice, tsv(('n', 'word'), *[(str(i), f'w{i}') for i in range(300)]), 'n.tsv')
+    for person in (alice, bob, carol):
+        await person.open(f"/t/{created['id']}")
+    await alice.should_see('3 viewing')
+    alice.find(marker='tsv-follow').elements.pop().value = True
+    bob.find(marker='tsv-follow').elements.pop().value = True
+    alice.find(ui.table).trigger('request', {'page': 2, 'rowsPerPage': 25, 'sortBy': 'c0', 'descending': True})
+    await wait_for(lambda: table_rows(bob)[0]['c0'] == '274')  # bob follows alice to page 2 of the sort
+    assert len(table_rows(bob)) == 25
+    assert table_rows(carol)[0]['c0'] == '0'  # carol does not follow
+    bob.find(ui.input).type('w29')
+    await wait_for(lambda: table_rows(alice) and table_rows(alice)[0]['c1'] == 'w299')  # and now alice follows bob

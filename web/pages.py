@@ -31,12 +31,13 @@ a{color:#1976d2}</style></head><body>
 </body></html>'''
 
 
-def frame(title: str = '') -> None:
-    """The header every page shares."""
+def frame(title: str = '') -> ui.header:
+    """The header every page shares; pages may add to it."""
     ui.add_css(STYLE)
     ui.page_title(f'{title} · TSV Share' if title else 'TSV Share')
-    with ui.header().classes('items-center py-2'):
+    with ui.header().classes('items-center py-2') as header:
         ui.link('TSV Share', '/').classes('text-lg font-medium text-white no-underline')
+    return header
 
 
 def not_found(path: str) -> HTMLResponse:
@@ -66,6 +67,38 @@ def register(services: Services) -> None:
         return await table_screen(services, view_id, version, editable=False)
 
 
+def live_controls(services: Services, table_id: str, view: TableView, header: ui.header) -> None:
+    """Presence ("3 viewing") and follow mode, added to the page's header bar."""
+    client = ui.context.client
+    with header:
+        ui.space()
+        presence = ui.label().classes('text-sm text-white tsv-presence')
+        follow = ui.switch('Follow').props('dense color=white keep-color').classes('text-white').mark('tsv-follow')
+        follow.tooltip('See the page, sort and search of whoever last moved while following')
+
+    def show_presence(count: int) -> None:
+        presence.text = f'{count} viewing' if count != 1 else '1 viewing (you)'
+
+    async def followed(sender: str, state: dict) -> None:
+        if follow.value and sender != client.id:
+            await view.apply_view(state)
+
+    async def toggled(e) -> None:
+        if e.value and table_id in services.presented:
+            await view.apply_view(services.presented[table_id])
+
+    def moved(state: dict) -> None:
+        if follow.value:
+            services.present(table_id, client.id, state)
+
+    view.on_view_change = moved
+    follow.on_value_change(toggled)
+    services.follow_event(table_id).subscribe(followed)
+    services.presence_event(table_id).subscribe(show_presence)
+    services.arrive(table_id, client.id)
+    client.on_delete(lambda: services.leave(table_id, client.id))
+
+
 async def table_screen(services: Services, link_id: str, version: int | None, *, editable: bool):
     """A table page; an edit link may replace and restore, a view-only link only looks."""
     store = services.store
@@ -82,7 +115,7 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
         history = await run.io_bound(store.versions, table_id)
     except NotFound:
         return not_found(f'{prefix}{link_id}?version={version}')
-    frame(meta['name'])
+    header = frame(meta['name'])
     limit = services.config.max_upload_bytes
     with ui.column().classes('w-full gap-3 px-2'):
         if version is not None:
@@ -109,6 +142,8 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
         with ui.expansion('History', icon='history').classes('w-full tsv-history'):
             versions = VersionList(link_id, history, current, on_restore=restore if editable else None)
     await view.load()
+    if version is None:
+        live_controls(services, table_id, view, header)
 
     async def changed(change: TableChanged) -> None:
         await view.apply_change(change)

@@ -31,6 +31,10 @@ class Services:
     engine: QueryEngine
     notifier: Notifier
     _events: dict[str, Event] = field(default_factory=dict)
+    _follow_events: dict[str, Event] = field(default_factory=dict)
+    _presence_events: dict[str, Event] = field(default_factory=dict)
+    presented: dict[str, dict] = field(default_factory=dict)      # table -> the view followers see
+    viewers: dict[str, set[str]] = field(default_factory=dict)    # table -> client ids on its pages
 
     @classmethod
     def create(cls, config: Config) -> 'Services':
@@ -49,3 +53,26 @@ class Services:
             event = self._events[table_id] = Event()
             self.notifier.subscribe(table_id, event.emit)
         return event
+
+    def follow_event(self, table_id: str) -> Event[str, dict]:
+        """(client id, view state) from a following viewer who moved: the others follow."""
+        return self._follow_events.setdefault(table_id, Event())
+
+    def present(self, table_id: str, client_id: str, state: dict) -> None:
+        self.presented[table_id] = state
+        self.follow_event(table_id).emit(client_id, state)
+
+    def presence_event(self, table_id: str) -> Event[int]:
+        """How many viewers a table has, whenever that changes."""
+        return self._presence_events.setdefault(table_id, Event())
+
+    def arrive(self, table_id: str, client_id: str) -> None:
+        self.viewers.setdefault(table_id, set()).add(client_id)
+        self.presence_event(table_id).emit(len(self.viewers[table_id]))
+
+    def leave(self, table_id: str, client_id: str) -> None:
+        clients = self.viewers.get(table_id, set())
+        clients.discard(client_id)
+        if not clients:
+            self.viewers.pop(table_id, None)
+        self.presence_event(table_id).emit(len(clients))
