@@ -10,12 +10,20 @@ from collections.abc import Callable
 
 from nicegui import run, ui
 
+from components.column_profile import show_profile
 from tsvcore import PageRequest, QueryEngine, TableChanged
 from tsvcore.types import NUMERIC
 
 PAGE_SIZES = [25, 50, 100, 500]
 PAGINATION_LABEL = ("(start, end, total) => 'rows ' + start.toLocaleString('en-US') + '-' + "
                     "end.toLocaleString('en-US') + ' of ' + total.toLocaleString('en-US')")
+HEADER_SLOT = r'''
+<q-th :props="props" class="tsv-head">
+  {{ props.col.label }}
+  <q-btn flat dense round size="xs" icon="insights" class="tsv-profile-button" :title="'Profile of ' + props.col.label"
+         @click.stop="() => $parent.$emit('profile', props.col.name)" />
+</q-th>
+'''
 CELL_SLOT = r'''
 <q-td :props="props" class="tsv-cell" :title="props.value">{{ props.value }}</q-td>
 '''
@@ -57,6 +65,8 @@ class TableView:
                    'flat bordered dense separator="cell" binary-state-sort') \
             .classes('w-full tsv-table')
         self.table.add_slot('body-cell', CELL_SLOT)
+        self.table.add_slot('header-cell', HEADER_SLOT)
+        self.table.on('profile', self._on_profile)
         self.table.on('request', self._on_request, js_handler='(e) => emit(e.pagination)')
 
     # -- events ------------------------------------------------------------------
@@ -74,6 +84,14 @@ class TableView:
         self.desc = bool(p.get('descending')) and self.sort is not None
         await self.load()
         self._viewer_moved()
+
+    async def _on_profile(self, e) -> None:
+        name = e.args
+        if not (isinstance(name, str) and name.startswith('c') and name[1:].isdigit()):
+            return
+        column = self.meta['columns'][int(name[1:])]['name']
+        result = await run.io_bound(self.engine.profile, self.table_id, column, self.meta['version'])
+        show_profile(result)
 
     async def _on_search(self, e) -> None:
         if (e.value or '') == self.q:

@@ -99,3 +99,27 @@ async def test_followers_see_the_presenters_page_sort_and_search(create_user):
     assert table_rows(carol)[0]['c0'] == '0'  # carol does not follow
     bob.find(ui.input).type('w29')
     await wait_for(lambda: table_rows(alice) and table_rows(alice)[0]['c1'] == 'w299')  # and now alice follows bob
+
+
+def test_a_column_profile_through_the_api(server):
+    data = tsv(('n', 'day', 'word'), ('3', '2024-01-01', 'a'), ('10', '', 'b'), ('', '2024-03-01', 'a'), ('7', '2024-02-01', 'a'))
+    table = httpx.post(f'{server.url}/api/tables', content=data).json()['id']
+    n = httpx.get(f'{server.url}/api/tables/{table}/columns/n/profile').json()
+    assert (n['type'], n['rows'], n['empty'], n['distinct'], n['min'], n['max']) == ('integer', 4, 1, 3, 3, 10)
+    assert sum(n['histogram']['counts']) == 3
+    day = httpx.get(f'{server.url}/api/tables/{table}/columns/day/profile').json()
+    assert (day['min'], day['max']) == ('2024-01-01', '2024-03-01')
+    word = httpx.get(f'{server.url}/api/tables/{table}/columns/word/profile').json()
+    assert word['top'][0] == {'value': 'a', 'count': 3} and word['histogram'] is None
+    assert httpx.get(f'{server.url}/api/tables/{table}/columns/nope/profile').status_code == 422
+
+
+async def test_the_header_menu_opens_a_column_profile(user: User):
+    created = await upload(user, tsv(('n', 'word'), *[(str(i), f'w{i % 3}') for i in range(30)]), 'n.tsv')
+    await user.open(f"/t/{created['id']}")
+    user.find(ui.table).trigger('profile', 'c1')
+    await user.should_see('Most common values')
+    await user.should_see('distinct values')
+    user.find(ui.table).trigger('profile', 'c0')
+    await user.should_see('integer')
+    assert user.find(ui.echart).elements

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import BadParameter
+from .profile import profile
 from .store import Store
 from .types import BOOLEAN, DATE, DATETIME, INTEGER, NUMBER, sort_key
 
@@ -164,6 +165,22 @@ class QueryEngine:
         else:
             rows = take_rows(table, order.slice(request.offset, request.limit))
         return Page(version, meta, total, request.offset, request.limit, rows)
+
+    def profile(self, table_id: str, column: str, version: int | None = None) -> dict:
+        """A column's profile, computed once per version and column."""
+        version = self.store.current(table_id) if version is None else version
+        meta = self.store.meta(table_id, version)
+        names = [c['name'] for c in meta['columns']]
+        if column not in names:
+            raise BadParameter(f'There is no column named "{column}".')
+        index = names.index(column)
+        key = ('profile', table_id, version, index)
+        cached = self.cache.get(key)
+        if cached is None:
+            cached = profile(self.store.open(table_id, version).column(index), meta['columns'][index]['type'])
+            cached.update(column=column, version=version)
+            self.cache.put(key, cached)
+        return cached
 
     def _order(self, table_id: str, version: int, table: pa.Table, meta: dict,
                sort_index: int | None, desc: bool, q: str) -> pa.Array | None:

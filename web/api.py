@@ -204,6 +204,14 @@ def mount(app: FastAPI, services: Services) -> None:
                                  'versions': [version_entry(meta) for meta in history]})
         return await guarded(go())
 
+    @app.get('/api/tables/{table_id}/columns/{column}/profile')
+    async def column_profile(table_id: str, column: str, request: Request) -> JSONResponse:
+        async def go() -> JSONResponse:
+            version = _int(request, 'version', None)
+            target, _ = await run.io_bound(services.store.resolve, table_id)
+            return JSONResponse(await run.io_bound(services.engine.profile, target, column, version))
+        return await guarded(go())
+
     @app.post('/api/tables/{table_id}/restore')
     async def restore(table_id: str, request: Request) -> JSONResponse:
         async def go() -> JSONResponse:
