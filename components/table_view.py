@@ -60,14 +60,52 @@ class TableView:
                 .classes('w-72 tsv-search')
             self.search.on_value_change(self._on_search)
             self.count = ui.label().classes('text-sm opacity-80 tsv-count')
+            ui.space()
+            self.columns_button = ui.button('Columns', icon='view_column').props('flat dense no-caps')
+            with self.columns_button, ui.menu().props('auto-close=false'):
+                self.column_menu = ui.column().classes('gap-0 p-2')
+        self.hidden: set[str] = set()  # column names this viewer chose not to see
         self.table = ui.table(columns=table_columns(meta), rows=[], row_key='__i', pagination=self._pagination()) \
             .props(f':rows-per-page-options="{PAGE_SIZES}" :pagination-label="{PAGINATION_LABEL}" '
-                   'flat bordered dense separator="cell" binary-state-sort') \
+                   'flat bordered dense separator="cell" binary-state-sort rows-per-page-label="Rows per page:"') \
             .classes('w-full tsv-table')
         self.table.add_slot('body-cell', CELL_SLOT)
         self.table.add_slot('header-cell', HEADER_SLOT)
         self.table.on('profile', self._on_profile)
         self.table.on('request', self._on_request, js_handler='(e) => emit(e.pagination)')
+        self._fill_column_menu()
+        ui.keyboard(on_key=self._on_key, ignore=['input', 'select', 'button', 'textarea'])
+
+    def _fill_column_menu(self) -> None:
+        """One checkbox per column; hiding is this viewer's own choice and survives replacements by name."""
+        self.column_menu.clear()
+        with self.column_menu:
+            for column in self.meta['columns']:
+                ui.checkbox(column['name'], value=column['name'] not in self.hidden,
+                            on_change=lambda e, name=column['name']: self._show_column(name, e.value)).props('dense')
+        self._apply_hidden()
+
+    def _show_column(self, name: str, visible: bool) -> None:
+        (self.hidden.discard if visible else self.hidden.add)(name)
+        self._apply_hidden()
+
+    def _apply_hidden(self) -> None:
+        self.table.props['visible-columns'] = [f'c{i}' for i, c in enumerate(self.meta['columns'])
+                                               if c['name'] not in self.hidden]
+
+    async def _on_key(self, e) -> None:
+        """Left/right arrows page back and forth; Home and End jump to the first and last page."""
+        if not e.action.keydown:
+            return
+        pages = max(1, math.ceil(self.total / self.rows_per_page))
+        target = {'ArrowLeft': self.page - 1, 'ArrowRight': self.page + 1, 'Home': 1, 'End': pages}.get(e.key.name)
+        if target is None:
+            return
+        target = min(max(target, 1), pages)
+        if target != self.page:
+            self.page = target
+            await self.load()
+            self._viewer_moved()
 
     # -- events ------------------------------------------------------------------
 
@@ -132,6 +170,7 @@ class TableView:
         if self.sort not in [c['name'] for c in meta['columns']]:
             self.sort, self.desc = None, False
         self.table.columns = table_columns(meta)
+        self._fill_column_menu()
         await self.load()
         ui.notify(f"Table replaced: {meta['name']}, {meta['rows']:,} rows", type='info', timeout=4000)
 

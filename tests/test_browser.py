@@ -165,3 +165,14 @@ def test_follow_mode_moves_a_following_tab_with_the_presenter(app_server, browse
     presenter.find_element(By.CSS_SELECTOR, 'button[aria-label="Next page"]').click()
     assert wait_until(lambda: 'row050' in body_text(presenter), 5)
     assert wait_until(lambda: 'row050' in body_text(follower) and 'row000' not in body_text(follower), 5)
+
+
+def test_a_table_is_usable_at_phone_width(app_server, browsers):
+    created = httpx.post(f'{app_server.url}/api/tables', content=tsv(('city', 'country', 'population'),
+                                                                     ('Oslo', 'Norway', '709037'))).json()
+    page = browsers()
+    page.set_window_size(390, 844)
+    page.get(app_server.url + created['url'])
+    assert wait_until(lambda: 'Oslo' in body_text(page), 10)
+    width = page.execute_script('return document.documentElement.scrollWidth')
+    assert width <= 420  # the page itself does not scroll sideways; the table scrolls within

@@ -1,12 +1,14 @@
 """The pages: a landing page with the drop zone, and one page per table."""
 from __future__ import annotations
 
+import json
 from html import escape
+from pathlib import Path
 
 from fastapi.responses import HTMLResponse
 from nicegui import run, ui
 
-from components.table_info import TableInfo
+from components.table_info import TableInfo, when
 from components.table_view import TableView
 from components.upload_zone import upload_zone
 from components.version_list import VersionList
@@ -16,10 +18,14 @@ from .services import Services
 
 STYLE = '''
 .tsv-cell { max-width: 22rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.tsv-table thead tr th { position: sticky; top: 0; z-index: 1; }
+.tsv-table { max-height: calc(100vh - 12rem); }
+.tsv-table thead tr th { position: sticky; top: 0; z-index: 1; background: var(--tsv-head-bg, #fff); }
+.body--dark .tsv-table thead tr th { --tsv-head-bg: #1d1d1d; }
 .tsv-drop { min-height: 12rem; }
 .tsv-drop .q-uploader__list { min-height: 9rem; padding: 0; }
 '''
+
+SAMPLE = Path(__file__).resolve().parent.parent / 'samples' / 'cities.tsv'
 
 NOT_FOUND = '''<!doctype html><html><head><meta charset="utf-8"><title>Table not found</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -32,12 +38,42 @@ a{color:#1976d2}</style></head><body>
 
 
 def frame(title: str = '') -> ui.header:
-    """The header every page shares; pages may add to it."""
+    """The header every page shares (with the dark mode switch); pages may add to it."""
     ui.add_css(STYLE)
     ui.page_title(f'{title} · TSV Share' if title else 'TSV Share')
+    dark = ui.dark_mode()
     with ui.header().classes('items-center py-2') as header:
         ui.link('TSV Share', '/').classes('text-lg font-medium text-white no-underline')
+
+    def toggle() -> None:
+        dark.value = not dark.value
+        ui.run_javascript(f"localStorage.setItem('tsv-dark', '{1 if dark.value else 0}')")
+
+    async def remembered() -> None:  # the choice lives in this browser, not on the server
+        dark.value = await ui.run_javascript("return localStorage.getItem('tsv-dark') === '1'") is True
+
+    with header:
+        theme = ui.button(icon='dark_mode', on_click=toggle).props('flat round dense color=white').mark('tsv-dark')
+        theme.tooltip('Dark mode')
+    # after the websocket connects: asking the browser earlier would send the page half-built
+    ui.context.client.on_connect(remembered)
     return header
+
+
+RECENT_JS = '''
+const key = 'tsv-recent';
+const entry = %s;
+let list = [];
+try { list = JSON.parse(localStorage.getItem(key) || '[]'); } catch (e) { list = []; }
+list = [entry, ...list.filter(e => e.url !== entry.url)].slice(0, 12);
+localStorage.setItem(key, JSON.stringify(list));
+'''
+
+
+def remember_in_browser(url: str, meta: dict) -> None:
+    """Add this table to the browser's own list of recent tables (localStorage, never the server)."""
+    entry = {'url': url, 'name': meta['name'], 'rows': meta['rows'], 'at': meta['uploaded_at']}
+    ui.run_javascript(RECENT_JS % json.dumps(entry))
 
 
 def not_found(path: str) -> HTMLResponse:
@@ -50,13 +86,34 @@ def register(services: Services) -> None:
     @ui.page('/')
     def index() -> None:
         frame()
-        with ui.column().classes('w-full max-w-2xl mx-auto items-stretch gap-4 pt-10'):
+        with ui.column().classes('w-full max-w-2xl mx-auto items-stretch gap-4 pt-10 px-2'):
             ui.label('Share a table').classes('text-3xl font-light')
             ui.label('Drop a tab-separated file to get a link anyone on the team can open. '
                      'Upload a new file at that link and everyone sees it at once.').classes('opacity-80')
             upload_zone(url='/api/tables', method='POST', max_bytes=limit,
                         label='Drop a TSV file here or click to choose',
                         on_success=lambda body: ui.navigate.to(body['url']))
+            with ui.row().classes('items-center gap-2 text-sm'):
+                ui.label('No file at hand?').classes('opacity-70')
+                ui.button('Try a sample table', icon='table_view', on_click=open_sample).props('flat dense no-caps')
+            recent = ui.column().classes('w-full gap-1 tsv-recent')
+
+        async def show_recent() -> None:
+            entries = await ui.run_javascript("return JSON.parse(localStorage.getItem('tsv-recent') || '[]')")
+            if not entries:
+                return
+            with recent:
+                ui.label('Opened recently in this browser').classes('text-sm font-medium pt-4')
+                for entry in entries[:12]:
+                    with ui.row().classes('items-center gap-3 w-full'):
+                        ui.link(str(entry.get('name', 'table')), str(entry.get('url', '/'))).classes('ellipsis max-w-xs')
+                        ui.label(f"{int(entry.get('rows', 0)):,} rows").classes('text-sm opacity-70')
+                        ui.label(f"changed {when(float(entry.get('at', 0)))}").classes('text-sm opacity-60')
+        ui.context.client.on_connect(show_recent)
+
+    async def open_sample() -> None:
+        meta = await run.io_bound(services.store.create, SAMPLE, SAMPLE.name)
+        ui.navigate.to(f"/t/{meta['id']}")
 
     @ui.page('/t/{table_id}')
     async def edit_page(table_id: str, version: int | None = None):
@@ -128,7 +185,7 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
         view = TableView(services.engine, table_id, meta, pinned=version is not None)
         if editable and version is None:
             with ui.expansion('Replace with a new file', icon='swap_horiz').classes('w-full tsv-replace'):
-                upload_zone(url=f'/api/tables/{link_id}', method='PUT', max_bytes=limit,
+                upload_zone(url=f'/api/tables/{link_id}', method='PUT', max_bytes=limit, header='Replace the table',
                             label='Drop a TSV file here or click to choose', on_success=lambda body: None)
 
         async def restore(number: int) -> None:
@@ -144,10 +201,13 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
     await view.load()
     if version is None:
         live_controls(services, table_id, view, header)
+        ui.context.client.on_connect(lambda: remember_in_browser(f'{prefix}{link_id}', view.meta))
 
     async def changed(change: TableChanged) -> None:
         await view.apply_change(change)
         info.show(view.meta)
         versions.show(await run.io_bound(store.versions, table_id), change.version)
+        if version is None:
+            remember_in_browser(f'{prefix}{link_id}', view.meta)
 
     services.table_event(table_id).subscribe(changed)
