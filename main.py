@@ -45,7 +45,7 @@ def main() -> None:
     # disconnect; at its default (1000) every replacement's page update stays in memory per viewer
     # (the soak test showed +9 MB/min). A tab that misses more than this simply reloads.
     ui.run(host=config.host, port=config.port, title='TSV Share', reload=False, show=False,
-           favicon='▦', uvicorn_logging_level='warning', message_history_length=20)
+           favicon='▦', uvicorn_logging_level='warning', message_history_length=10)
 
 
 if __name__ in {'__main__', '__mp_main__'}:

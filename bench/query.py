@@ -92,6 +92,10 @@ def main() -> None:
                      for _ in range(30)]
             figures.add('  later pages of that search (p50)', ms(p50(later)), '', '', f'<= {20 * scale} ms',
                         p50(later) <= 0.020 * scale)
+            for column in ('amount', 'day', 'note'):
+                first, _ = timed_get(client, f'{url}/columns/{column}/profile')
+                again, _ = timed_get(client, f'{url}/columns/{column}/profile')
+                figures.add(f'column profile of "{column}": first / cached', f'{ms(first)} / {ms(again)}')
             if args.during_ingest:
                 during_ingest(server, path, url, figures)
     finally:

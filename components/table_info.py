@@ -28,40 +28,43 @@ class TableInfo:
 
     def __init__(self, meta: dict, link_id: str, *, view_id: str | None = None) -> None:
         self.link_id = link_id
-        self.view_id = view_id
-        self.container = ui.column().classes('w-full gap-1')
-        self.show(meta)
-
-    def show(self, meta: dict) -> None:
-        self.container.clear()
-        with self.container:
+        with ui.column().classes('w-full gap-1'):
             with ui.row().classes('items-center gap-3 w-full'):
-                name = ui.label(meta['name']).classes('text-xl font-medium tsv-name')
-                name.props['title'] = meta['name']
-                ui.label(f"{meta['rows']:,} rows · {len(meta['columns']):,} columns · version {meta['version']}") \
-                    .classes('text-sm opacity-80 tsv-counts')
-                ui.label(f"uploaded {when(meta['uploaded_at'])}").classes('text-sm opacity-60')
-                ui.label(f"{meta['encoding']}, {DELIMITERS.get(meta['delimiter'], meta['delimiter'])}") \
-                    .classes('text-sm opacity-60 tsv-dialect')
+                self.name = ui.label().classes('text-xl font-medium tsv-name')
+                self.counts = ui.label().classes('text-sm opacity-80 tsv-counts')
+                self.uploaded = ui.label().classes('text-sm opacity-60')
+                self.dialect = ui.label().classes('text-sm opacity-60 tsv-dialect')
                 ui.space()
                 with ui.button('Download', icon='download').props('flat dense no-caps'):
                     with ui.menu():
                         for fmt in ('tsv', 'csv'):
-                            url = f"/api/tables/{self.link_id}/download?format={fmt}&version={meta['version']}"
-                            ui.menu_item(f'as {fmt.upper()}', on_click=lambda url=url: ui.download.from_url(url))
-                if self.view_id is None:
+                            ui.menu_item(f'as {fmt.upper()}', on_click=lambda fmt=fmt: self.download(fmt))
+                if view_id is None:
                     ui.button('Copy link', icon='link', on_click=lambda: copy_link(None)) \
                         .props('flat dense no-caps')
                 else:
                     ui.button('Copy edit link', icon='edit', on_click=lambda: copy_link(None)) \
                         .props('flat dense no-caps')
                     ui.button('Copy view-only link', icon='visibility',
-                              on_click=lambda: copy_link(f'/v/{self.view_id}')).props('flat dense no-caps')
-            note = reading_note(meta)
-            if note:
-                with ui.row().classes('items-center gap-1 text-sm text-amber-9 tsv-note'):
-                    ui.icon('info', size='xs')
-                    ui.label(note)
+                              on_click=lambda: copy_link(f'/v/{view_id}')).props('flat dense no-caps')
+            with ui.row().classes('items-center gap-1 text-sm text-amber-9 tsv-note') as self.note_row:
+                ui.icon('info', size='xs')
+                self.note = ui.label()
+        self.show(meta)
+
+    def show(self, meta: dict) -> None:
+        """Update the texts in place: a replacement sends a few strings, not a new heading."""
+        self.meta = meta
+        self.name.text = meta['name']
+        self.name.props['title'] = meta['name']
+        self.counts.text = f"{meta['rows']:,} rows · {len(meta['columns']):,} columns · version {meta['version']}"
+        self.uploaded.text = f"uploaded {when(meta['uploaded_at'])}"
+        self.dialect.text = f"{meta['encoding']}, {DELIMITERS.get(meta['delimiter'], meta['delimiter'])}"
+        self.note.text = reading_note(meta)
+        self.note_row.set_visibility(bool(self.note.text))
+
+    def download(self, fmt: str) -> None:
+        ui.download.from_url(f"/api/tables/{self.link_id}/download?format={fmt}&version={self.meta['version']}")
 
 
 def copy_link(path: str | None) -> None:

@@ -169,8 +169,10 @@ class TableView:
         self.meta = meta
         if self.sort not in [c['name'] for c in meta['columns']]:
             self.sort, self.desc = None, False
-        self.table.columns = table_columns(meta)
-        self._fill_column_menu()
+        columns = table_columns(meta)
+        if columns != self.table.columns:  # send the columns (and rebuild the menu) only when they changed
+            self.table.columns = columns
+            self._fill_column_menu()
         await self.load()
         ui.notify(f"Table replaced: {meta['name']}, {meta['rows']:,} rows", type='info', timeout=4000)
 

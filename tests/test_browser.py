@@ -129,6 +129,15 @@ def test_cell_text_file_names_and_column_names_never_become_markup(app_server, b
     assert '<b>bold</b>' in text and f'{hostile}.tsv' in text
     assert page.execute_script('return window.__xss === undefined')
     assert not page.find_elements('css selector', 'img[src=x]')
+    # the replacement notice and the history list show hostile names as text too
+    replaced = httpx.put(f"{app_server.url}/api/tables/{created['id']}", content=data,
+                         headers={'X-Filename': f'<b>{hostile}.tsv'})  # no '/': a name keeps no directory
+    assert replaced.status_code == 200
+    assert wait_until(lambda: f'Table replaced: <b>{hostile}.tsv' in body_text(page), 5), body_text(page)
+    page.find_element('xpath', "//*[contains(text(), 'History')]").click()
+    assert wait_until(lambda: body_text(page).count(f'{hostile}.tsv') >= 2, 5)
+    assert page.execute_script('return window.__xss === undefined')
+    assert not page.find_elements('css selector', 'img[src=x]') and not page.find_elements('css selector', 'b img')
 
 
 def test_a_view_only_link_shows_the_live_table_without_any_way_to_change_it(app_server, browsers):

@@ -69,6 +69,7 @@ async def test_history_on_the_page_restores_for_everyone(create_user):
     await upload(alice, tsv(('city',), ('Lima',)), 'second.tsv', created['id'])
     await alice.open(f"/t/{created['id']}")
     await bob.open(f"/v/{created['view_id']}")
+    next(e for e in alice.find(ui.expansion).elements if e.text == 'History').value = True  # open the history
     await alice.should_see('first.tsv')  # in the history list
     alice.find(marker='tsv-restore-1').click()  # noqa: the restore button of version 1
     await wait_for(lambda: table_rows(bob) and table_rows(bob)[0]['c0'] == 'Oslo')

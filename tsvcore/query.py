@@ -11,6 +11,7 @@ import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +125,12 @@ class ByteLRU:
             self.misses += 1
             return None
 
+    def drop(self, keep: Callable[[Any], bool]) -> None:
+        """Forget every entry whose key ``keep`` rejects."""
+        with self._lock:
+            for key in [k for k in self._items if not keep(k)]:
+                self._bytes -= getattr(self._items.pop(key), 'nbytes', 64)
+
     def put(self, key: Any, value: Any) -> None:
         size = getattr(value, 'nbytes', 64)
         with self._lock:
@@ -165,6 +172,10 @@ class QueryEngine:
         else:
             rows = take_rows(table, order.slice(request.offset, request.limit))
         return Page(version, meta, total, request.offset, request.limit, rows)
+
+    def forget_older(self, table_id: str, current: int) -> None:
+        """Drop what was computed for a table's superseded versions (they are rarely looked at again)."""
+        self.cache.drop(lambda key: key[1] != table_id or key[2] >= current)
 
     def profile(self, table_id: str, column: str, version: int | None = None) -> dict:
         """A column's profile, computed once per version and column."""

@@ -93,6 +93,27 @@ def write_json_atomically(path: Path, value: dict) -> None:
     fsync_dir(path.parent)
 
 
+class _LRU:
+    """A small thread-safe least-recently-used cache of immutable things, bounded by count."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_load(self, key, load):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = load()  # outside the lock: loading may read a file
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
 class Store:
     """The data directory: create, replace, and open table versions."""
 
@@ -112,10 +133,8 @@ class Store:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         self._owner = (self.tmp_dir / 'owner.lock').open('wb')
         fcntl.flock(self._owner.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        self._open: OrderedDict[tuple[str, int], pa.Table] = OrderedDict()
-        self._meta: OrderedDict[tuple[str, int], dict] = OrderedDict()
-        self._open_cache = open_cache
-        self._lock = threading.Lock()
+        self._open = _LRU(open_cache)   # memory-mapped versions; an evicted one is unmapped when unused
+        self._meta = _LRU(1024)
 
     # -- start-up ----------------------------------------------------------------
 
@@ -200,7 +219,10 @@ class Store:
         stage = self.staging_path('.restore')
         try:
             stage.mkdir()
-            os.link(table_dir / 'versions' / str(version) / DATA_FILE, stage / DATA_FILE)  # immutable: share it
+            try:  # immutable, so shared rather than copied
+                os.link(table_dir / 'versions' / str(version) / DATA_FILE, stage / DATA_FILE)
+            except FileNotFoundError:
+                raise NotFound(f'This table has no version {version}.') from None  # trimmed meanwhile
             meta = {k: v for k, v in old.items() if k not in ('version', 'restored_from')}
             meta.update(uploaded_at=time.time(), restored_from=version)
             return self._commit(table_id, stage, meta)
@@ -302,35 +324,21 @@ class Store:
     def meta(self, table_id: str, version: int | None = None) -> dict:
         """A version's metadata (immutable, so cached)."""
         version = self.current(table_id) if version is None else version
-        key = (table_id, version)
-        with self._lock:
-            if key in self._meta:
-                self._meta.move_to_end(key)
-                return self._meta[key]
         path = self._table_dir(table_id) / 'versions' / str(version) / META_FILE
-        try:
-            meta = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise NotFound(f'This table has no version {version}.') from None
-        with self._lock:
-            self._meta[key] = meta
-            while len(self._meta) > 1024:
-                self._meta.popitem(last=False)
-        return meta
+
+        def load() -> dict:
+            try:
+                return json.loads(path.read_text())
+            except FileNotFoundError:
+                raise NotFound(f'This table has no version {version}.') from None
+        return self._meta.get_or_load((table_id, version), load)
 
     def open(self, table_id: str, version: int) -> pa.Table:
         """The version's cells, memory-mapped: nothing is read until asked for."""
-        key = (table_id, version)
-        with self._lock:
-            if key in self._open:
-                self._open.move_to_end(key)
-                return self._open[key]
         path = self._table_dir(table_id) / 'versions' / str(version) / DATA_FILE
-        if not path.exists():
-            raise NotFound(f'This table has no version {version}.')
-        table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
-        with self._lock:
-            self._open[key] = table
-            while len(self._open) > self._open_cache:
-                self._open.popitem(last=False)
-        return table
+
+        def load() -> pa.Table:
+            if not path.exists():
+                raise NotFound(f'This table has no version {version}.')
+            return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+        return self._open.get_or_load((table_id, version), load)

@@ -6,15 +6,17 @@ chose (400 unreadable, 404 unknown, 413 too large, 422 bad parameter).
 from __future__ import annotations
 
 import errno
+import functools
 import time
 import logging
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from nicegui import run
 
-from tsvcore import BadParameter, MAX_LIMIT, PageRequest, TableChanged, TsvError
+from tsvcore import BadParameter, PageRequest, TsvError
 from tsvcore.export import export
 from tsvcore.streaming import StreamedParse
 
@@ -84,7 +86,7 @@ async def ingest_upload(services: Services, request: Request, table_id: str | No
         await run.io_bound(streamed.close)
     log.info('upload of %s bytes: received in %.3f s, committed %.3f s later', scan.size,
              received - started, time.perf_counter() - received)
-    services.notifier.publish(TableChanged(meta['id'], meta['version']))
+    services.committed(meta)
     return meta
 
 
@@ -115,12 +117,12 @@ def _bool(request: Request, name: str) -> bool:
     raise BadParameter(f'{name} must be true or false.')
 
 
-def mount(app: FastAPI, services: Services) -> None:
-    """Add the API routes to NiceGUI's FastAPI app."""
-
-    async def guarded(coro) -> JSONResponse:
+def json_errors(route: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
+    """Turn the engine's refusals (and a full disk) into ``{"error": sentence}`` answers."""
+    @functools.wraps(route)
+    async def answer(*args, **kwargs) -> Response:
         try:
-            return await coro
+            return await route(*args, **kwargs)
         except TsvError as e:
             return error(e.status, e.message)
         except OSError as e:
@@ -128,101 +130,97 @@ def mount(app: FastAPI, services: Services) -> None:
                 return error(507, 'The server ran out of disk space; the table was not changed.')
             log.exception('I/O error')
             return error(500, 'The server could not store the file; the table was not changed.')
+    return answer
+
+
+def mount(app: FastAPI, services: Services) -> None:
+    """Add the API routes to NiceGUI's FastAPI app."""
 
     @app.get('/api/health')
     async def health() -> dict:
         return {'ok': True}
 
     @app.post('/api/tables')
+    @json_errors
     async def create_table(request: Request) -> JSONResponse:
-        async def go() -> JSONResponse:
-            meta = await ingest_upload(services, request, None)
-            return JSONResponse(version_answer(meta), status_code=201)
-        return await guarded(go())
+        meta = await ingest_upload(services, request, None)
+        return JSONResponse(version_answer(meta), status_code=201)
 
     @app.put('/api/tables/{table_id}')
+    @json_errors
     async def replace_table(table_id: str, request: Request) -> JSONResponse:
-        async def go() -> JSONResponse:
-            meta = await ingest_upload(services, request, table_id)
-            return JSONResponse(version_answer(meta), status_code=200)
-        return await guarded(go())
+        meta = await ingest_upload(services, request, table_id)
+        return JSONResponse(version_answer(meta), status_code=200)
 
     @app.get('/api/tables/{table_id}')
+    @json_errors
     async def read_table(table_id: str, request: Request) -> JSONResponse:
-        async def go() -> JSONResponse:
-            page_request = PageRequest(
-                offset=_int(request, 'offset', 0),
-                limit=_int(request, 'limit', 50),
-                sort=request.query_params.get('sort') or None,
-                desc=_bool(request, 'desc'),
-                q=request.query_params.get('q', ''),
-            )
-            version = _int(request, 'version', None)
-            if page_request.limit is not None and not 1 <= page_request.limit <= MAX_LIMIT:
-                raise BadParameter(f'limit must be between 1 and {MAX_LIMIT}.')
-            target, _ = await run.io_bound(services.store.resolve, table_id)
-            page = await run.io_bound(services.engine.page, target, page_request, version)
-            return JSONResponse({
-                'id': table_id,
-                'version': page.version,
-                'name': page.meta['name'],
-                'columns': page.meta['columns'],
-                'total': page.total,
-                'offset': page.offset,
-                'limit': page.limit,
-                'rows': page.rows,
-            })
-        return await guarded(go())
+        page_request = PageRequest(
+            offset=_int(request, 'offset', 0),
+            limit=_int(request, 'limit', 50),
+            sort=request.query_params.get('sort') or None,
+            desc=_bool(request, 'desc'),
+            q=request.query_params.get('q', ''),
+        )
+        version = _int(request, 'version', None)
+        target, _ = await run.io_bound(services.store.resolve, table_id)
+        page = await run.io_bound(services.engine.page, target, page_request, version)
+        return JSONResponse({
+            'id': table_id,
+            'version': page.version,
+            'name': page.meta['name'],
+            'columns': page.meta['columns'],
+            'total': page.total,
+            'offset': page.offset,
+            'limit': page.limit,
+            'rows': page.rows,
+        })
 
     @app.get('/api/tables/{table_id}/download')
+    @json_errors
     async def download(table_id: str, request: Request):
-        async def go():
-            fmt = request.query_params.get('format', 'tsv').lower()
-            if fmt not in ('tsv', 'csv'):
-                raise BadParameter('format must be tsv or csv.')
-            version = _int(request, 'version', None)
-            store = services.store
-            target, _ = await run.io_bound(store.resolve, table_id)
-            version = await run.io_bound(store.current, target) if version is None else version
-            meta = await run.io_bound(store.meta, target, version)
-            table = await run.io_bound(store.open, target, version)
-            stem = meta['name'].rsplit('.', 1)[0] or 'table'
-            filename = f'{stem}.{fmt}'
-            media = 'text/tab-separated-values' if fmt == 'tsv' else 'text/csv'
-            names = [c['name'] for c in meta['columns']]
-            return StreamingResponse(export(table, names, fmt), media_type=f'{media}; charset=utf-8', headers={
-                'Content-Disposition': f"attachment; filename*=UTF-8''{quote(filename)}"})
-        return await guarded(go())
+        fmt = request.query_params.get('format', 'tsv').lower()
+        if fmt not in ('tsv', 'csv'):
+            raise BadParameter('format must be tsv or csv.')
+        version = _int(request, 'version', None)
+        store = services.store
+        target, _ = await run.io_bound(store.resolve, table_id)
+        version = await run.io_bound(store.current, target) if version is None else version
+        meta = await run.io_bound(store.meta, target, version)
+        table = await run.io_bound(store.open, target, version)
+        stem = meta['name'].rsplit('.', 1)[0] or 'table'
+        filename = f'{stem}.{fmt}'
+        media = 'text/tab-separated-values' if fmt == 'tsv' else 'text/csv'
+        names = [c['name'] for c in meta['columns']]
+        return StreamingResponse(export(table, names, fmt), media_type=f'{media}; charset=utf-8', headers={
+            'Content-Disposition': f"attachment; filename*=UTF-8''{quote(filename)}"})
 
     @app.get('/api/tables/{table_id}/versions')
+    @json_errors
     async def versions(table_id: str) -> JSONResponse:
-        async def go() -> JSONResponse:
-            target, _ = await run.io_bound(services.store.resolve, table_id)
-            history = await run.io_bound(services.store.versions, target)
-            current = await run.io_bound(services.store.current, target)
-            return JSONResponse({'id': table_id, 'current': current,
-                                 'versions': [version_entry(meta) for meta in history]})
-        return await guarded(go())
+        target, _ = await run.io_bound(services.store.resolve, table_id)
+        history = await run.io_bound(services.store.versions, target)
+        current = await run.io_bound(services.store.current, target)
+        return JSONResponse({'id': table_id, 'current': current,
+                             'versions': [version_entry(meta) for meta in history]})
 
     @app.get('/api/tables/{table_id}/columns/{column}/profile')
+    @json_errors
     async def column_profile(table_id: str, column: str, request: Request) -> JSONResponse:
-        async def go() -> JSONResponse:
-            version = _int(request, 'version', None)
-            target, _ = await run.io_bound(services.store.resolve, table_id)
-            return JSONResponse(await run.io_bound(services.engine.profile, target, column, version))
-        return await guarded(go())
+        version = _int(request, 'version', None)
+        target, _ = await run.io_bound(services.store.resolve, table_id)
+        return JSONResponse(await run.io_bound(services.engine.profile, target, column, version))
 
     @app.post('/api/tables/{table_id}/restore')
+    @json_errors
     async def restore(table_id: str, request: Request) -> JSONResponse:
-        async def go() -> JSONResponse:
-            version = _int(request, 'version', None)
-            if version is None:
-                raise BadParameter('Say which version to restore: ?version=N.')
-            target = writable(services, table_id)
-            meta = await run.io_bound(services.store.restore, target, version)
-            services.notifier.publish(TableChanged(meta['id'], meta['version']))
-            return JSONResponse(version_answer(meta))
-        return await guarded(go())
+        version = _int(request, 'version', None)
+        if version is None:
+            raise BadParameter('Say which version to restore: ?version=N.')
+        target = writable(services, table_id)
+        meta = await run.io_bound(services.store.restore, target, version)
+        services.committed(meta)
+        return JSONResponse(version_answer(meta))
 
     @app.api_route('/api/{rest:path}', methods=['GET', 'POST', 'PUT', 'DELETE', 'PATCH'])
     async def unknown(rest: str) -> JSONResponse:

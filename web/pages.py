@@ -169,7 +169,6 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
     try:
         meta = await run.io_bound(store.meta, table_id, version)
         current = await run.io_bound(store.current, table_id)
-        history = await run.io_bound(store.versions, table_id)
     except NotFound:
         return not_found(f'{prefix}{link_id}?version={version}')
     header = frame(meta['name'])
@@ -194,10 +193,19 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
             except NotFound as missing:
                 ui.notify(missing.message, type='negative')
                 return
-            services.notifier.publish(TableChanged(table_id, restored['version']))
+            services.committed(restored)
 
-        with ui.expansion('History', icon='history').classes('w-full tsv-history'):
-            versions = VersionList(link_id, history, current, on_restore=restore if editable else None)
+        # The history is drawn only while it is open: every viewer redrawing it on every
+        # replacement made each update (and each tab's replay buffer) several times larger.
+        with ui.expansion('History', icon='history').classes('w-full tsv-history') as history_panel:
+            versions = VersionList(link_id, [], current, on_restore=restore if editable else None)
+
+        async def refresh_history() -> None:
+            if history_panel.value:
+                versions.show(await run.io_bound(store.versions, table_id), view.meta['version'])
+            else:
+                versions.show([], view.meta['version'])
+        history_panel.on_value_change(refresh_history)
     await view.load()
     if version is None:
         live_controls(services, table_id, view, header)
@@ -206,7 +214,7 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
     async def changed(change: TableChanged) -> None:
         await view.apply_change(change)
         info.show(view.meta)
-        versions.show(await run.io_bound(store.versions, table_id), change.version)
+        await refresh_history()
         if version is None:
             remember_in_browser(f'{prefix}{link_id}', view.meta)
 

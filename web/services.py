@@ -42,6 +42,11 @@ class Services:
         store.clean_temporaries()
         return cls(config, store, QueryEngine(store), LocalNotifier())
 
+    def committed(self, meta: dict) -> None:
+        """A new version is current: tell every viewer, and let go of what the old ones cached."""
+        self.engine.forget_older(meta['id'], meta['version'])
+        self.notifier.publish(TableChanged(meta['id'], meta['version']))
+
     def table_event(self, table_id: str) -> Event[TableChanged]:
         """A NiceGUI event per table, fed by the notifier.
 
