@@ -185,3 +185,20 @@ def test_a_table_is_usable_at_phone_width(app_server, browsers):
     assert wait_until(lambda: 'Oslo' in body_text(page), 10)
     width = page.execute_script('return document.documentElement.scrollWidth')
     assert width <= 420  # the page itself does not scroll sideways; the table scrolls within
+
+
+def test_an_open_tab_comes_back_by_itself_after_a_server_restart(tmp_path, browsers):
+    first = Server(tmp_path / 'data').start()
+    created = httpx.post(f'{first.url}/api/tables', content=tsv(('city',), ('Oslo',))).json()
+    page = browsers()
+    page.get(first.url + created['url'])
+    assert wait_until(lambda: 'Oslo' in body_text(page), 10)
+    first.stop()
+    second = Server(tmp_path / 'data', port=first.port).start()
+    try:
+        httpx.put(f"{second.url}/api/tables/{created['id']}", content=tsv(('city',), ('Lima',)))
+        # no reload by the test: NiceGUI's client reconnects and the page rebuilds itself
+        assert wait_until(lambda: 'Lima' in body_text(page), 20), body_text(page)
+        assert page.current_url.endswith(created['url'])
+    finally:
+        second.stop()
