@@ -41,6 +41,9 @@ def main() -> None:
     security.add_headers(app)
     api.mount(app, services)
     pages.register(services)
+    if hasattr(services.notifier, 'start'):  # Redis: listen for other processes' commits
+        app.on_startup(services.notifier.start)
+        app.on_shutdown(services.notifier.stop)
     # message_history_length: NiceGUI keeps each tab's recent messages to replay after a short
     # disconnect; at its default (1000) every replacement's page update stays in memory per viewer
     # (the soak test showed +9 MB/min). A tab that misses more than this simply reloads.

@@ -59,5 +59,9 @@ class LocalNotifier:
             except Exception:  # one broken subscriber must not silence the others
                 log.exception('change subscriber failed for table %s', change.table_id)
 
+    def watched(self) -> list[str]:
+        """Tables that have subscribers now."""
+        return list(self._subscribers)
+
     def subscriber_count(self, table_id: str) -> int:
         return len(self._subscribers.get(table_id, []))

@@ -138,7 +138,7 @@ def mount(app: FastAPI, services: Services) -> None:
 
     @app.get('/api/health')
     async def health() -> dict:
-        return {'ok': True}
+        return services.health()
 
     @app.post('/api/tables')
     @json_errors

@@ -40,7 +40,17 @@ class Services:
     def create(cls, config: Config) -> 'Services':
         store = Store(config.data_dir, keep_versions=config.keep_versions)
         store.clean_temporaries()
-        return cls(config, store, QueryEngine(store), LocalNotifier())
+        notifier: Notifier = LocalNotifier()
+        if config.redis_url:
+            from tsvcore.redis_notify import RedisNotifier
+            notifier = RedisNotifier(config.redis_url, store.current)
+        return cls(config, store, QueryEngine(store), notifier)
+
+    def health(self) -> dict:
+        """{"ok": true}, or what is wrong: a process that lost Redis still serves what is on disk."""
+        if self.config.redis_url and not getattr(self.notifier, 'connected', False):
+            return {'ok': False, 'redis': 'unreachable'}
+        return {'ok': True, 'redis': 'connected'} if self.config.redis_url else {'ok': True}
 
     def committed(self, meta: dict) -> None:
         """A new version is current: tell every viewer, and let go of what the old ones cached."""
