@@ -38,6 +38,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     config = parse_config()
     services = Services.create(config)
+    app.state.services = services  # for tests that count what the engine did
     security.add_headers(app)
     api.mount(app, services)
     pages.register(services)

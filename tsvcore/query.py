@@ -47,6 +47,11 @@ class Page:
     limit: int
     rows: list[list[str]]
 
+    @property
+    def nbytes(self) -> int:
+        """About what the page holds in memory, for the cache's budget."""
+        return 200 + sum(60 + len(cell) for row in self.rows for cell in row)
+
 
 def rows_of(part: pa.Table) -> list[list[str]]:
     columns = [col.to_pylist() for col in part.columns]
@@ -115,6 +120,7 @@ class ByteLRU:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self._flights: dict[Any, threading.Event] = {}
 
     def get(self, key: Any) -> Any:
         with self._lock:
@@ -124,6 +130,32 @@ class ByteLRU:
                 return self._items[key]
             self.misses += 1
             return None
+
+    def get_or_compute(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """The cached value, computing it once even when many threads ask at the same moment.
+
+        After a replacement every open viewer asks for its page at once; the
+        first computes, the others wait for its answer (single flight).
+        """
+        while True:
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    self.hits += 1
+                    return self._items[key]
+                waiting = self._flights.get(key)
+                if waiting is None:
+                    self._flights[key] = threading.Event()
+                    self.misses += 1
+                    break
+            waiting.wait()  # someone else computes it; then look again (it may have failed)
+        try:
+            value = compute()
+            self.put(key, value)
+            return value
+        finally:
+            with self._lock:
+                self._flights.pop(key).set()
 
     def drop(self, keep: Callable[[Any], bool]) -> None:
         """Forget every entry whose key ``keep`` rejects."""
@@ -149,6 +181,7 @@ class QueryEngine:
     def __init__(self, store: Store, cache_bytes: int = 512 << 20) -> None:
         self.store = store
         self.cache = ByteLRU(cache_bytes)
+        self.pages_computed = 0  # how many pages were really read (the rest came from the cache)
 
     def page(self, table_id: str, request: PageRequest, version: int | None = None) -> Page:
         """One page of a table; raises NotFound or BadParameter with a sentence."""
@@ -164,6 +197,12 @@ class QueryEngine:
             if request.sort not in names:
                 raise BadParameter(f'There is no column named "{request.sort}" to sort by.')
             sort_index = names.index(request.sort)
+        key = ('page', table_id, version, sort_index, request.desc, request.q, request.offset, request.limit)
+        return self.cache.get_or_compute(key, lambda: self._compute_page(table_id, version, meta, sort_index, request))
+
+    def _compute_page(self, table_id: str, version: int, meta: dict, sort_index: int | None,
+                      request: PageRequest) -> Page:
+        self.pages_computed += 1
         table = self.store.open(table_id, version)
         order = self._order(table_id, version, table, meta, sort_index, request.desc, request.q)
         total = table.num_rows if order is None else len(order)
@@ -215,16 +254,11 @@ class QueryEngine:
     def _sorted(self, table_id: str, version: int, table: pa.Table, meta: dict,
                 index: int, desc: bool) -> pa.Array:
         """A stable sort by typed value, empty cells last either way (rule 10)."""
-        key = ('sort', table_id, version, index, desc)
-        cached = self.cache.get(key)
-        if cached is not None:
-            return cached
-        kind = meta['columns'][index]['type']
-        keys = sort_key(table.column(index), kind)
-        order = pc.sort_indices(pa.table({'k': keys}),
-                                sort_keys=[('k', 'descending' if desc else 'ascending', 'at_end')])
-        self.cache.put(key, order)
-        return order
+        def compute() -> pa.Array:
+            keys = sort_key(table.column(index), meta['columns'][index]['type'])
+            return pc.sort_indices(pa.table({'k': keys}),
+                                   sort_keys=[('k', 'descending' if desc else 'ascending', 'at_end')])
+        return self.cache.get_or_compute(('sort', table_id, version, index, desc), compute)
 
     def _mask(self, table_id: str, version: int, table: pa.Table, meta: dict, q: str) -> pa.ChunkedArray:
         """Rows with a cell containing ``q``, ignoring case (rule 11)."""
