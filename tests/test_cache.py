@@ -44,3 +44,13 @@ async def test_viewers_of_a_replaced_table_cost_one_query(create_user):
     for viewer in viewers:
         await wait_for(lambda viewer=viewer: table_rows(viewer)[1]['c0'] == '2')
     assert engine.pages_computed - before == 1
+
+
+async def test_a_viewer_keeps_only_a_short_replay_buffer_however_many_replacements(user):
+    """Regression (found by bench/soak.py): every update used to stay in each tab's history (+9 MB/min)."""
+    created = await upload(user, tsv(('n',), ('0',)), 'a.tsv')
+    client = await user.open(f"/t/{created['id']}")
+    for i in range(1, 30):
+        await upload(user, tsv(('n',), (str(i),)), f'v{i}.tsv', created['id'])
+        await wait_for(lambda i=i: table_rows(user)[0]['c0'] == str(i))
+    assert len(client.outbox.message_history) <= 10

@@ -50,7 +50,10 @@ def frame(title: str = '') -> ui.header:
         ui.run_javascript(f"localStorage.setItem('tsv-dark', '{1 if dark.value else 0}')")
 
     async def remembered() -> None:  # the choice lives in this browser, not on the server
-        dark.value = await ui.run_javascript("return localStorage.getItem('tsv-dark') === '1'") is True
+        try:
+            dark.value = await ui.run_javascript("return localStorage.getItem('tsv-dark') === '1'") is True
+        except TimeoutError:
+            pass  # a browser that does not answer in time keeps the light theme
 
     with header:
         theme = ui.button(icon='dark_mode', on_click=toggle).props('flat round dense color=white').mark('tsv-dark')
@@ -99,8 +102,11 @@ def register(services: Services) -> None:
             recent = ui.column().classes('w-full gap-1 tsv-recent')
 
         async def show_recent() -> None:
-            entries = await ui.run_javascript("return JSON.parse(localStorage.getItem('tsv-recent') || '[]')")
-            if not entries:
+            try:
+                entries = await ui.run_javascript("return JSON.parse(localStorage.getItem('tsv-recent') || '[]')")
+            except TimeoutError:
+                return
+            if not isinstance(entries, list) or not entries:
                 return
             with recent:
                 ui.label('Opened recently in this browser').classes('text-sm font-medium pt-4')
