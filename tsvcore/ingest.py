@@ -39,7 +39,6 @@ MAX_CELL_BYTES = 10 * 1024 * 1024
 # parse allocated should not stay in the process.
 pa.set_memory_pool(pa.system_memory_pool())
 POOL = pa.default_memory_pool()
-DELIMITER_NAMES = {'\t': 'tab', ',': 'comma', ';': 'semicolon', '|': 'pipe', '': 'none (one column)'}
 
 
 class NeedsCarefulPath(Exception):

@@ -62,6 +62,3 @@ class LocalNotifier:
     def watched(self) -> list[str]:
         """Tables that have subscribers now."""
         return list(self._subscribers)
-
-    def subscriber_count(self, table_id: str) -> int:
-        return len(self._subscribers.get(table_id, []))

@@ -122,15 +122,6 @@ class ByteLRU:
         self.misses = 0
         self._flights: dict[Any, threading.Event] = {}
 
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return self._items[key]
-            self.misses += 1
-            return None
-
     def get_or_compute(self, key: Any, compute: Callable[[], Any]) -> Any:
         """The cached value, computing it once even when many threads ask at the same moment.
 
@@ -224,32 +215,25 @@ class QueryEngine:
         if column not in names:
             raise BadParameter(f'There is no column named "{column}".')
         index = names.index(column)
-        key = ('profile', table_id, version, index)
-        cached = self.cache.get(key)
-        if cached is None:
-            cached = profile(self.store.open(table_id, version).column(index), meta['columns'][index]['type'])
-            cached.update(column=column, version=version)
-            self.cache.put(key, cached)
-        return cached
+        def compute() -> dict:
+            result = profile(self.store.open(table_id, version).column(index), meta['columns'][index]['type'])
+            return {**result, 'column': column, 'version': version}
+        return self.cache.get_or_compute(('profile', table_id, version, index), compute)
 
     def _order(self, table_id: str, version: int, table: pa.Table, meta: dict,
                sort_index: int | None, desc: bool, q: str) -> pa.Array | None:
         """Row indices of the view, or None when the view is the file itself."""
         if sort_index is None and not q:
             return None
-        key = ('order', table_id, version, sort_index, desc, q)
-        cached = self.cache.get(key)
-        if cached is not None:
-            return cached
-        if sort_index is None:
-            order = self._matches(table_id, version, table, meta, q)
-        else:
+        def compute() -> pa.Array:
+            if sort_index is None:
+                return self._matches(table_id, version, table, meta, q)
             order = self._sorted(table_id, version, table, meta, sort_index, desc)
             if q:
                 mask = self._mask(table_id, version, table, meta, q)
                 order = pc.filter(order, pc.take(mask, order))
-        self.cache.put(key, order)
-        return order
+            return order
+        return self.cache.get_or_compute(('order', table_id, version, sort_index, desc, q), compute)
 
     def _sorted(self, table_id: str, version: int, table: pa.Table, meta: dict,
                 index: int, desc: bool) -> pa.Array:
@@ -262,18 +246,15 @@ class QueryEngine:
 
     def _mask(self, table_id: str, version: int, table: pa.Table, meta: dict, q: str) -> pa.ChunkedArray:
         """Rows with a cell containing ``q``, ignoring case (rule 11)."""
-        key = ('mask', table_id, version, q)
-        cached = self.cache.get(key)
-        if cached is not None:
-            return cached
-        types = [c['type'] for c in meta['columns']]
-        columns = [i for i, kind in enumerate(types) if could_contain(kind, q)]
-        hits = list(SEARCH_POOL.map(lambda i: contains(table.column(i), q), columns))
-        mask = pa.chunked_array([pa.array(np.zeros(table.num_rows, dtype=bool))]) if not hits else hits[0]
-        for hit in hits[1:]:
-            mask = pc.or_(mask, hit)
-        self.cache.put(key, mask)
-        return mask
+        def compute() -> pa.ChunkedArray:
+            types = [c['type'] for c in meta['columns']]
+            columns = [i for i, kind in enumerate(types) if could_contain(kind, q)]
+            hits = list(SEARCH_POOL.map(lambda i: contains(table.column(i), q), columns))
+            mask = pa.chunked_array([pa.array(np.zeros(table.num_rows, dtype=bool))]) if not hits else hits[0]
+            for hit in hits[1:]:
+                mask = pc.or_(mask, hit)
+            return mask
+        return self.cache.get_or_compute(('mask', table_id, version, q), compute)
 
     def _matches(self, table_id: str, version: int, table: pa.Table, meta: dict, q: str) -> pa.Array:
         mask = self._mask(table_id, version, table, meta, q)
