@@ -83,7 +83,7 @@ def main() -> None:
                             f'{first / yard[key]:.1f}x', f'<= {limit * scale:g} s', first <= limit * scale)
                 later = [timed_get(client, url, sort=column, limit=50, offset=random.randrange(0, last))[0]
                          for _ in range(30)]
-                figures.add(f'  later pages of that sort (p50)', ms(p50(later)), '', '', f'<= {20 * scale} ms',
+                figures.add('  later pages of that sort (p50)', ms(p50(later)), '', '', f'<= {20 * scale} ms',
                             p50(later) <= 0.020 * scale)
             first, answer = timed_get(client, url, q='kappa', limit=50)
             figures.add('search across all columns, first answer', ms(first), f"PyArrow match {ms(yard['search'])}",

@@ -61,8 +61,8 @@ def wait_until(condition, timeout: float, step: float = 0.05):
 
 
 def body_text(driver) -> str:
-    from selenium.webdriver.common.by import By
-    return driver.find_element(By.TAG_NAME, 'body').text
+    """The page's visible text, read in one step so that a reload in between cannot leave a stale element."""
+    return driver.execute_script('return document.body ? document.body.innerText : ""') or ''
 
 
 def test_drop_a_file_on_the_landing_page_and_land_on_its_table(app_server, browsers, tmp_path: Path):

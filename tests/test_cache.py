@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from nicegui import app, ui
+from nicegui import app
 
 from tests.helpers import tsv
 from tests.test_ui import table_rows, upload, wait_for

@@ -204,7 +204,7 @@ class Store:
     def replace(self, table_id: str, upload: Path, name: str, scan: ByteScan | None = None,
                 streamed: StreamedParse | None = None) -> dict:
         """Ingest an upload as the next version of a table and make it current."""
-        table_dir = self._existing_table_dir(table_id)
+        self._existing_table_dir(table_id)  # 404 before any work
         stage = self.staging_path('.version')
         try:
             meta = ingest(upload, stage, name, scan, streamed)

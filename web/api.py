@@ -66,7 +66,7 @@ async def ingest_upload(services: Services, request: Request, table_id: str | No
     """
     store = services.store
     if table_id is not None:
-        table_id = writable(services, table_id)
+        table_id = await writable(services, table_id)
     declared = request.headers.get('content-length', '')
     streamed = StreamedParse(store.staging_path('.stream'), int(declared) if declared.isdigit() else None)
     started = time.perf_counter()
@@ -81,7 +81,7 @@ async def ingest_upload(services: Services, request: Request, table_id: str | No
             else:
                 meta = await run.io_bound(store.replace, table_id, path, name, scan, streamed)
         finally:
-            uploads.discard(path)
+            path.unlink(missing_ok=True)
     finally:
         await run.io_bound(streamed.close)
     log.info('upload of %s bytes: received in %.3f s, committed %.3f s later', scan.size,
@@ -90,9 +90,9 @@ async def ingest_upload(services: Services, request: Request, table_id: str | No
     return meta
 
 
-def writable(services: Services, any_id: str) -> str:
+async def writable(services: Services, any_id: str) -> str:
     """The table behind an edit id; a view-only id may not write (403)."""
-    table_id, may_write = services.store.resolve(any_id)
+    table_id, may_write = await run.io_bound(services.store.resolve, any_id)
     if not may_write:
         raise TsvError(READ_ONLY, 403)
     return table_id
@@ -217,7 +217,7 @@ def mount(app: FastAPI, services: Services) -> None:
         version = _int(request, 'version', None)
         if version is None:
             raise BadParameter('Say which version to restore: ?version=N.')
-        target = writable(services, table_id)
+        target = await writable(services, table_id)
         meta = await run.io_bound(services.store.restore, target, version)
         services.committed(meta)
         return JSONResponse(version_answer(meta))

@@ -6,17 +6,14 @@ Nothing holds the whole body in memory.
 """
 from __future__ import annotations
 
-import os
+import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import unquote
-
-import asyncio
 
 from fastapi import Request
 from nicegui import run
 from python_multipart.multipart import MultipartParser, parse_options_header
-
-from collections.abc import AsyncIterator
 
 from tsvcore import TooLarge, TsvError, UnreadableFile
 from tsvcore.encoding import ByteScan
@@ -198,10 +195,3 @@ async def _with_idle_timeout(chunks: AsyncIterator[bytes], seconds: float) -> As
             raise TsvError(f'The upload stalled: no data arrived for {seconds:g} seconds. '
                            'Nothing was stored; please try again.', 408) from None
         yield chunk
-
-
-def discard(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
