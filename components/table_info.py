@@ -36,9 +36,8 @@ class TableInfo:
                 self.dialect = ui.label().classes('text-sm opacity-60 tsv-dialect')
                 ui.space()
                 with ui.button('Download', icon='download').props('flat dense no-caps'):
-                    with ui.menu():
-                        for fmt in ('tsv', 'csv'):
-                            ui.menu_item(f'as {fmt.upper()}', on_click=lambda fmt=fmt: self.download(fmt))
+                    formats = ui.menu().mark('tsv-download-menu')
+                    formats.on_value_change(lambda e: self._fill_formats(formats) if e.value else None)
                 if view_id is None:
                     ui.button('Copy link', icon='link', on_click=lambda: copy_link(None)) \
                         .props('flat dense no-caps')
@@ -62,6 +61,14 @@ class TableInfo:
         self.dialect.text = f"{meta['encoding']}, {DELIMITERS.get(meta['delimiter'], meta['delimiter'])}"
         self.note.text = reading_note(meta)
         self.note_row.set_visibility(bool(self.note.text))
+
+    def _fill_formats(self, menu: ui.menu) -> None:
+        """The download choices, made when the menu first opens (elements cost memory in every tab)."""
+        if menu.default_slot.children:
+            return
+        with menu:
+            for fmt in ('tsv', 'csv'):
+                ui.menu_item(f'as {fmt.upper()}', on_click=lambda fmt=fmt: self.download(fmt))
 
     def download(self, fmt: str) -> None:
         ui.download.from_url(f"/api/tables/{self.link_id}/download?format={fmt}&version={self.meta['version']}")

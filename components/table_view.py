@@ -6,12 +6,15 @@ off the event loop and asks the engine for one page only.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 
-from nicegui import run, ui
+from nicegui import ui
 
 from components.column_profile import show_profile
+from components.offload import off_loop
 from tsvcore import PageRequest, QueryEngine, TableChanged
+from tsvcore.query import Page
 from tsvcore.types import NUMERIC
 
 PAGE_SIZES = [25, 50, 100, 500]
@@ -38,6 +41,20 @@ def table_columns(meta: dict) -> list[dict]:
     } for i, column in enumerate(meta['columns'])]
 
 
+# Rows are built once per computed page and shared by every viewer showing that page. A
+# tuple, because NiceGUI keeps a list of dicts as an observable copy per viewer (about
+# 60 KB for a page of 50 rows); a tuple it stores as it is. Nothing ever mutates them.
+_SHARED_ROWS: weakref.WeakKeyDictionary[Page, tuple[dict, ...]] = weakref.WeakKeyDictionary()
+
+
+def table_rows(page: Page) -> tuple[dict, ...]:
+    rows = _SHARED_ROWS.get(page)
+    if rows is None:
+        rows = _SHARED_ROWS[page] = tuple({'__i': page.offset + i, **{f'c{j}': cell for j, cell in enumerate(row)}}
+                                          for i, row in enumerate(page.rows))
+    return rows
+
+
 class TableView:
     """A paginated, sortable, searchable table that follows the table's current version."""
 
@@ -62,10 +79,12 @@ class TableView:
             self.count = ui.label().classes('text-sm opacity-80 tsv-count')
             ui.space()
             self.columns_button = ui.button('Columns', icon='view_column').props('flat dense no-caps')
-            with self.columns_button, ui.menu().props('auto-close=false'):
-                self.column_menu = ui.column().classes('gap-0 p-2')
+            with self.columns_button:
+                # filled when opened: a checkbox per column in every tab was most of a page's elements
+                self.column_menu = ui.menu().props('auto-close=false').classes('p-2').mark('tsv-columns-menu')
+                self.column_menu.on_value_change(lambda e: self._fill_column_menu() if e.value else None)
         self.hidden: set[str] = set()  # column names this viewer chose not to see
-        self.table = ui.table(columns=table_columns(meta), rows=[], row_key='__i', pagination=self._pagination()) \
+        self.table = ui.table(columns=table_columns(meta), rows=(), row_key='__i', pagination=self._pagination()) \
             .props(f':rows-per-page-options="{PAGE_SIZES}" :pagination-label="{PAGINATION_LABEL}" '
                    'flat bordered dense separator="cell" binary-state-sort rows-per-page-label="Rows per page:"') \
             .classes('w-full tsv-table')
@@ -73,17 +92,16 @@ class TableView:
         self.table.add_slot('header-cell', HEADER_SLOT)
         self.table.on('profile', self._on_profile)
         self.table.on('request', self._on_request, js_handler='(e) => emit(e.pagination)')
-        self._fill_column_menu()
+        self._apply_hidden()
         ui.keyboard(on_key=self._on_key, ignore=['input', 'select', 'button', 'textarea'])
 
     def _fill_column_menu(self) -> None:
         """One checkbox per column; hiding is this viewer's own choice and survives replacements by name."""
         self.column_menu.clear()
-        with self.column_menu:
+        with self.column_menu, ui.column().classes('gap-0'):
             for column in self.meta['columns']:
                 ui.checkbox(column['name'], value=column['name'] not in self.hidden,
                             on_change=lambda e, name=column['name']: self._show_column(name, e.value)).props('dense')
-        self._apply_hidden()
 
     def _show_column(self, name: str, visible: bool) -> None:
         (self.hidden.discard if visible else self.hidden.add)(name)
@@ -128,7 +146,7 @@ class TableView:
         if not (isinstance(name, str) and name.startswith('c') and name[1:].isdigit()):
             return
         column = self.meta['columns'][int(name[1:])]['name']
-        result = await run.io_bound(self.engine.profile, self.table_id, column, self.meta['version'])
+        result = await off_loop(self.engine.profile, self.table_id, column, self.meta['version'])
         show_profile(result)
 
     async def _on_search(self, e) -> None:
@@ -163,7 +181,8 @@ class TableView:
         """A new version is current: show it, keeping this viewer's page size, sort and search."""
         if self.pinned or change.version <= self.meta['version']:
             return
-        meta = await run.io_bound(self.engine.store.meta, self.table_id, change.version)
+        meta = self.engine.store.cached_meta(self.table_id, change.version) \
+            or await off_loop(self.engine.store.meta, self.table_id, change.version)
         if meta['version'] <= self.meta['version']:
             return
         self.meta = meta
@@ -172,7 +191,9 @@ class TableView:
         columns = table_columns(meta)
         if columns != self.table.columns:  # send the columns (and rebuild the menu) only when they changed
             self.table.columns = columns
-            self._fill_column_menu()
+            if self.column_menu.value:
+                self._fill_column_menu()
+            self._apply_hidden()
         await self.load()
         ui.notify(f"Table replaced: {meta['name']}, {meta['rows']:,} rows", type='info', timeout=4000)
 
@@ -182,26 +203,27 @@ class TableView:
         """Fetch this viewer's page; a newer request supersedes an older one in flight."""
         self._generation += 1
         generation = self._generation
-        page = await run.io_bound(self._fetch)
+        page = await self._fetch()
         if generation != self._generation:
             return
         pages = max(1, math.ceil(page.total / self.rows_per_page))
         if self.page > pages:  # the table shrank: clamp to its new last page
             self.page = pages
-            page = await run.io_bound(self._fetch)
+            page = await self._fetch()
             if generation != self._generation:
                 return
         self.total = page.total
-        offset = page.offset
-        self.table.rows = [{'__i': offset + i, **{f'c{j}': cell for j, cell in enumerate(row)}}
-                           for i, row in enumerate(page.rows)]
+        self.table.rows = table_rows(page)
         self.table.pagination = self._pagination()
         self.count.text = self._count_text()
 
-    def _fetch(self):
+    async def _fetch(self) -> Page:
+        """This viewer's page: straight from the cache when another viewer already asked for it."""
         request = PageRequest(offset=(self.page - 1) * self.rows_per_page, limit=self.rows_per_page,
                               sort=self.sort, desc=self.desc, q=self.q)
-        return self.engine.page(self.table_id, request, self.meta['version'])
+        version = self.meta['version']
+        page = self.engine.cached_page(self.table_id, request, version)
+        return page if page is not None else await off_loop(self.engine.page, self.table_id, request, version)
 
     def _pagination(self) -> dict:
         sort_by = None

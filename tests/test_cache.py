@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from nicegui import app
+from nicegui import app, ui
 
 from tests.helpers import tsv
 from tests.test_ui import table_rows, upload, wait_for
@@ -44,6 +44,18 @@ async def test_viewers_of_a_replaced_table_cost_one_query(create_user):
     for viewer in viewers:
         await wait_for(lambda viewer=viewer: table_rows(viewer)[1]['c0'] == '2')
     assert engine.pages_computed - before == 1
+
+
+async def test_viewers_of_the_same_page_share_one_copy_of_its_rows(create_user):
+    """Per-viewer memory: a page's rows are built once, not once per open tab."""
+    alice, bob, carol = create_user(), create_user(), create_user()
+    created = await upload(alice, tsv(('n',), *[(str(i),) for i in range(100)]), 'a.tsv')
+    for viewer in (alice, bob, carol):
+        await viewer.open(f"/t/{created['id']}")
+    assert table_rows(alice) is table_rows(bob) is table_rows(carol)
+    carol.find(ui.table).trigger('request', {'page': 2, 'rowsPerPage': 50})
+    await wait_for(lambda: table_rows(carol)[0]['c0'] == '50')
+    assert table_rows(alice) is table_rows(bob) and table_rows(alice)[0]['c0'] == '0'
 
 
 async def test_a_viewer_keeps_only_a_short_replay_buffer_however_many_replacements(user):

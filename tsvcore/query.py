@@ -38,7 +38,7 @@ class PageRequest:
     q: str = ''
 
 
-@dataclass
+@dataclass(eq=False)  # identity, so a page can key a weak cache of what is built from it
 class Page:
     version: int
     meta: dict
@@ -148,6 +148,15 @@ class ByteLRU:
             with self._lock:
                 self._flights.pop(key).set()
 
+    def peek(self, key: Any) -> Any:
+        """The cached value or None, never computing and never waiting."""
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+            return value
+
     def drop(self, keep: Callable[[Any], bool]) -> None:
         """Forget every entry whose key ``keep`` rejects."""
         with self._lock:
@@ -182,14 +191,34 @@ class QueryEngine:
             raise BadParameter('offset must be 0 or more.')
         version = self.store.current(table_id) if version is None else version
         meta = self.store.meta(table_id, version)
-        names = [c['name'] for c in meta['columns']]
+        key = self._page_key(table_id, version, meta, request)
+        return self.cache.get_or_compute(key, lambda: self._compute_page(table_id, version, meta, key[3], request))
+
+    def cached_page(self, table_id: str, request: PageRequest, version: int) -> Page | None:
+        """The page if it is already computed, else None; never blocks, so the event loop may call it.
+
+        After a replacement the first viewer's request computes page 1 in a
+        worker thread; the hundreds of viewers behind it on the same page then
+        skip the thread hop entirely.
+        """
+        meta = self.store.cached_meta(table_id, version)
+        if meta is None or not 1 <= request.limit <= MAX_LIMIT or request.offset < 0:
+            return None
+        try:
+            key = self._page_key(table_id, version, meta, request)
+        except BadParameter:
+            return None
+        return self.cache.peek(key)
+
+    @staticmethod
+    def _page_key(table_id: str, version: int, meta: dict, request: PageRequest) -> tuple:
         sort_index = None
         if request.sort is not None:
+            names = [c['name'] for c in meta['columns']]
             if request.sort not in names:
                 raise BadParameter(f'There is no column named "{request.sort}" to sort by.')
             sort_index = names.index(request.sort)
-        key = ('page', table_id, version, sort_index, request.desc, request.q, request.offset, request.limit)
-        return self.cache.get_or_compute(key, lambda: self._compute_page(table_id, version, meta, sort_index, request))
+        return ('page', table_id, version, sort_index, request.desc, request.q, request.offset, request.limit)
 
     def _compute_page(self, table_id: str, version: int, meta: dict, sort_index: int | None,
                       request: PageRequest) -> Page:

@@ -113,6 +113,11 @@ class _LRU:
                 self._items.popitem(last=False)
         return value
 
+    def peek(self, key):
+        """The cached value or None, never loading: callable from an event loop."""
+        with self._lock:
+            return self._items.get(key)
+
 
 class Store:
     """The data directory: create, replace, and open table versions."""
@@ -332,6 +337,10 @@ class Store:
             except FileNotFoundError:
                 raise NotFound(f'This table has no version {version}.') from None
         return self._meta.get_or_load((table_id, version), load)
+
+    def cached_meta(self, table_id: str, version: int) -> dict | None:
+        """A version's metadata if it is already in memory, else None (no disk access)."""
+        return self._meta.peek((table_id, version))
 
     def open(self, table_id: str, version: int) -> pa.Table:
         """The version's cells, memory-mapped: nothing is read until asked for."""

@@ -6,8 +6,9 @@ from html import escape
 from pathlib import Path
 
 from fastapi.responses import HTMLResponse
-from nicegui import run, ui
+from nicegui import ui
 
+from components.offload import off_loop
 from components.table_info import TableInfo, when
 from components.table_view import TableView
 from components.upload_zone import upload_zone
@@ -25,6 +26,7 @@ STYLE = '''
 .tsv-drop .q-uploader__list { min-height: 9rem; padding: 0; }
 '''
 
+PAGE_TIMEOUT = 30.0
 SAMPLE = Path(__file__).resolve().parent.parent / 'samples' / 'cities.tsv'
 
 NOT_FOUND = '''<!doctype html><html><head><meta charset="utf-8"><title>Table not found</title>
@@ -56,8 +58,9 @@ def frame(title: str = '') -> ui.header:
             pass  # a browser that does not answer in time keeps the light theme
 
     with header:
-        theme = ui.button(icon='dark_mode', on_click=toggle).props('flat round dense color=white').mark('tsv-dark')
-        theme.tooltip('Dark mode')
+        # a title, not ui.tooltip: every element is kept per open tab on the server
+        ui.button(icon='dark_mode', on_click=toggle).props('flat round dense color=white title="Dark mode"') \
+            .mark('tsv-dark')
     # after the websocket connects: asking the browser earlier would send the page half-built
     ui.context.client.on_connect(remembered)
     return header
@@ -118,14 +121,16 @@ def register(services: Services) -> None:
         ui.context.client.on_connect(show_recent)
 
     async def open_sample() -> None:
-        meta = await run.io_bound(services.store.create, SAMPLE, SAMPLE.name)
+        meta = await off_loop(services.store.create, SAMPLE, SAMPLE.name)
         ui.navigate.to(f"/t/{meta['id']}")
 
-    @ui.page('/t/{table_id}')
+    # Many tabs opening at once on two cores can take longer than NiceGUI's default 3 s to build;
+    # a slow page is better than an error page.
+    @ui.page('/t/{table_id}', response_timeout=PAGE_TIMEOUT)
     async def edit_page(table_id: str, version: int | None = None):
         return await table_screen(services, table_id, version, editable=True)
 
-    @ui.page('/v/{view_id}')
+    @ui.page('/v/{view_id}', response_timeout=PAGE_TIMEOUT)
     async def view_page(view_id: str, version: int | None = None):
         return await table_screen(services, view_id, version, editable=False)
 
@@ -137,7 +142,7 @@ def live_controls(services: Services, table_id: str, view: TableView, header: ui
         ui.space()
         presence = ui.label().classes('text-sm text-white tsv-presence')
         follow = ui.switch('Follow').props('dense color=white keep-color').classes('text-white').mark('tsv-follow')
-        follow.tooltip('See the page, sort and search of whoever last moved while following')
+        follow.props['title'] = 'See the page, sort and search of whoever last moved while following'
 
     def show_presence(count: int) -> None:
         presence.text = f'{count} viewing' if count != 1 else '1 viewing (you)'
@@ -167,14 +172,14 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
     store = services.store
     prefix = '/t/' if editable else '/v/'
     try:
-        table_id, may_write = await run.io_bound(store.resolve, link_id)
+        table_id, may_write = await off_loop(store.resolve, link_id)
     except NotFound:
         return not_found(prefix + link_id)
     if may_write != editable:
         return not_found(prefix + link_id)
     try:
-        meta = await run.io_bound(store.meta, table_id, version)
-        current = await run.io_bound(store.current, table_id)
+        meta = await off_loop(store.meta, table_id, version)
+        current = await off_loop(store.current, table_id)
     except NotFound:
         return not_found(f'{prefix}{link_id}?version={version}')
     header = frame(meta['name'])
@@ -185,17 +190,25 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
                 ui.icon('history')
                 ui.label(f'You are looking at version {version}; it does not change when the table does.')
                 ui.link('Go to the current version', f'{prefix}{link_id}')
-        view_id = await run.io_bound(store.view_id, table_id) if editable else None
+        view_id = await off_loop(store.view_id, table_id) if editable else None
         info = TableInfo(meta, link_id, view_id=view_id)
         view = TableView(services.engine, table_id, meta, pinned=version is not None)
         if editable and version is None:
-            with ui.expansion('Replace with a new file', icon='swap_horiz').classes('w-full tsv-replace'):
-                upload_zone(url=f'/api/tables/{link_id}', method='PUT', max_bytes=limit, header='Replace the table',
-                            label='Drop a TSV file here or click to choose', on_success=lambda body: None)
+            # The drop zone is built when first opened: most tabs only look.
+            replace = ui.expansion('Replace with a new file', icon='swap_horiz').classes('w-full tsv-replace') \
+                .mark('tsv-replace')
+
+            def open_replace(e) -> None:
+                if e.value and not replace.default_slot.children:
+                    with replace:
+                        upload_zone(url=f'/api/tables/{link_id}', method='PUT', max_bytes=limit,
+                                    header='Replace the table', label='Drop a TSV file here or click to choose',
+                                    on_success=lambda body: None)
+            replace.on_value_change(open_replace)
 
         async def restore(number: int) -> None:
             try:
-                restored = await run.io_bound(store.restore, table_id, number)
+                restored = await off_loop(store.restore, table_id, number)
             except NotFound as missing:
                 ui.notify(missing.message, type='negative')
                 return
@@ -208,7 +221,7 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
 
         async def refresh_history() -> None:
             if history_panel.value:
-                versions.show(await run.io_bound(store.versions, table_id), view.meta['version'])
+                versions.show(await off_loop(store.versions, table_id), view.meta['version'])
             else:
                 versions.show([], view.meta['version'])
         history_panel.on_value_change(refresh_history)
