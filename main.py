@@ -7,11 +7,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from pathlib import Path
 
 from nicegui import app, ui
 
-from web import api, pages, security
+from web import api, memory, pages, security
 from web.services import Config, Services
 
 
@@ -34,7 +35,21 @@ def parse_config(argv: list[str] | None = None) -> Config:
                   upload_idle_seconds=args.upload_idle_seconds, keep_versions=args.keep_versions)
 
 
+def use_c_allocator() -> None:
+    """Start over on the C allocator, so memory freed when tabs close can go back to the system.
+
+    Only when started as ``python main.py`` (not inside a test runner, which
+    runs this file in its own process) and PYTHONMALLOC was not chosen
+    already; web/memory.py says why.
+    """
+    if 'PYTHONMALLOC' not in os.environ and 'pytest' not in sys.modules \
+            and Path(sys.argv[0]).resolve() == Path(__file__).resolve():
+        os.environ['PYTHONMALLOC'] = 'malloc'
+        os.execv(sys.executable, [sys.executable, *sys.argv])
+
+
 def main() -> None:
+    use_c_allocator()
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     config = parse_config()
     services = Services.create(config)
@@ -42,6 +57,8 @@ def main() -> None:
     security.add_headers(app)
     api.mount(app, services)
     pages.register(services)
+    returner = memory.MemoryReturner()
+    app.on_delete(returner.soon)
     if hasattr(services.notifier, 'start'):  # Redis: listen for other processes' commits
         app.on_startup(services.notifier.start)
         app.on_shutdown(services.notifier.stop)
