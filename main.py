@@ -12,7 +12,7 @@ from pathlib import Path
 
 from nicegui import app, ui
 
-from web import api, memory, pages, security
+from web import api, body, memory, pages, security
 from web.services import Config, Services
 
 
@@ -55,6 +55,7 @@ def main() -> None:
     services = Services.create(config)
     app.state.services = services  # for tests that count what the engine did
     security.add_headers(app)
+    app.on_startup(lambda: body.install_outermost(app))
     api.mount(app, services)
     pages.register(services)
     returner = memory.MemoryReturner()

@@ -38,7 +38,7 @@ def test_a_50_mb_upload_is_never_held_whole_and_pages_answer_meanwhile(tmp_path)
         assert r.status_code == 201 and r.json()['rows'] == 500_000
         growth = sampler.peak - before
         print(f'peak growth {growth / 1e6:.0f} MB for a {size / 1e6:.0f} MB body')
-        assert growth < 0.9 * size  # the body never sat in memory whole (measured: 36 MB for 48 MB)
+        assert growth < 0.9 * size  # the body never sat in memory whole (measured: 37-39 MB for 48 MB)
         assert answered and set(answered) == {200}
     finally:
         server.stop()

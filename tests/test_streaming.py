@@ -66,3 +66,42 @@ def test_a_late_legacy_byte_and_a_ragged_row_call_the_bet_off(tmp_path):
         work.mkdir()
         streamed, plain = streamed_ingest(work, src), plain_ingest(work, src)
         assert same(streamed[0], plain[0]) and streamed[1] == plain[1], name
+
+
+def test_a_quote_opening_a_line_late_in_the_file_calls_the_bet_off_too(tmp_path):
+    src = big_file(tmp_path / 'line.tsv', 400_000, poison_at=300_000, poison=b'"7"\tseven\t1\n')
+    streamed, plain = streamed_ingest(tmp_path, src), plain_ingest(tmp_path, src)
+    assert same(streamed[0], plain[0]) and streamed[1] == plain[1]
+    assert streamed[0]['reader'] == 'careful'
+    assert {'id': '7', 'name': 'seven', 'code': '1'} in streamed[1]
+
+
+def test_quotes_inside_text_keep_the_fast_path_and_every_byte(tmp_path):
+    src = big_file(tmp_path / 'inside.tsv', 400_000, poison_at=300_000, poison=b'8\tsay "hi"\t1\n')
+    streamed, plain = streamed_ingest(tmp_path, src), plain_ingest(tmp_path, src)
+    assert same(streamed[0], plain[0]) and streamed[1] == plain[1]
+    assert streamed[0]['reader'] == 'fast'
+    assert {'id': '8', 'name': 'say "hi"', 'code': '1'} in streamed[1]
+
+
+def test_any_failure_inside_the_streamed_parse_calls_the_bet_off_instead_of_losing_rows(tmp_path, monkeypatch):
+    """The parse runs on other threads; a surprise there must not leave a table with rows missing."""
+    from tsvcore import UnreadableFile
+    from tsvcore.ingest import FastWriter
+    calls = []
+    original = FastWriter.add
+
+    def flaky(self, part, **kwargs):
+        calls.append(part.num_rows)
+        if len(calls) == 2:
+            raise UnreadableFile('surprise')
+        return original(self, part, **kwargs)
+    monkeypatch.setattr(FastWriter, 'add', flaky)
+    src = big_file(tmp_path / 'clean.tsv', 400_000)
+    streamed = StreamedParse(tmp_path / 'stream')
+    with src.open('rb') as f:
+        while chunk := f.read(65536):
+            streamed.feed(chunk)
+    streamed.finish()
+    assert len(calls) >= 2 and streamed.result() is None
+    streamed.close()

@@ -9,7 +9,9 @@ batch, not by the file.
 """
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,35 @@ MAX_CELL_BYTES = 10 * 1024 * 1024
 # parse allocated should not stay in the process.
 pa.set_memory_pool(pa.system_memory_pool())
 POOL = pa.default_memory_pool()
+
+
+def _libc_sync_file_range():
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    return fn
+
+
+_SYNC_FILE_RANGE = _libc_sync_file_range()
+SYNC_FILE_RANGE_WRITE = 2
+
+
+def start_writeback(path: Path) -> None:
+    """Have the kernel start writing what the file holds so far, without waiting for it.
+
+    A version is fsynced before it is committed; writing a 100 MB file back
+    while it is still being produced leaves that fsync little to do (it took
+    0.04 s of a 0.6 s upload). Linux only; elsewhere the fsync does it all.
+    """
+    if _SYNC_FILE_RANGE is None:
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        _SYNC_FILE_RANGE(fd, 0, 0, SYNC_FILE_RANGE_WRITE)
+    finally:
+        os.close(fd)
 
 
 class NeedsCarefulPath(Exception):
@@ -235,13 +266,14 @@ class FastWriter:
         self._guesser = TypeGuesser(0)
         self._writer: pa.ipc.RecordBatchFileWriter | None = None
 
-    def add(self, part: pa.RecordBatch | pa.Table) -> None:
+    def add(self, part: pa.RecordBatch | pa.Table, quotes_possible: bool = True) -> None:
         """Raises NeedsCarefulPath when a field starts with a quote.
 
         A table (several batches) is checked in one call per column, far fewer
-        calls than batch by batch.
+        calls than batch by batch. ``quotes_possible=False`` says the caller
+        already knows from the raw bytes that no field starts with a quote.
         """
-        if _any_starts_with_quote(part):
+        if quotes_possible and _any_starts_with_quote(part):
             raise NeedsCarefulPath
         if self._writer is None:
             if part.num_rows == 0:
@@ -258,6 +290,7 @@ class FastWriter:
             part = pa.Table.from_arrays(part.columns, schema=self._schema)
             self._guesser.feed(part.columns)
             self._writer.write_table(part)
+            start_writeback(self.data_path)  # a table is a stretch of megabytes: worth starting the disk
         else:
             part = pa.RecordBatch.from_arrays(part.columns, schema=self._schema)
             self._guesser.feed(part.columns)

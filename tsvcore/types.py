@@ -79,6 +79,9 @@ def _fits(values: pa.Array | pa.ChunkedArray, kind: str) -> bool:
     an integer), the pattern has the last word.
     """
     if kind == INTEGER:
+        # plain digits (or empty) are the common case, decided without a copy or a cast
+        if pc.all(pc.or_(pc.ascii_is_decimal(values), pc.equal(values, ''))).as_py():
+            return True
         if not pc.any(pc.match_substring(values, 'x')).as_py() and _casts(values, pa.int64()):
             return True
     elif kind == NUMBER:
@@ -99,7 +102,10 @@ def _fits(values: pa.Array | pa.ChunkedArray, kind: str) -> bool:
 
 
 def _empty_as_null(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    return pc.if_else(pc.equal(values, ''), pa.scalar(None, pa.string()), values)
+    empty = pc.equal(values, '')
+    if not pc.any(empty).as_py():
+        return values  # no copy when there is nothing to blank out (most typed columns)
+    return pc.if_else(empty, pa.scalar(None, pa.string()), values)
 
 
 def _casts(values: pa.Array | pa.ChunkedArray, to: pa.DataType, keep: bool = False):

@@ -50,7 +50,7 @@ class _Sink:
         self.buffer = bytearray()
         self.scan = ByteScan(check_utf8=streamed is None)
         self.streamed = streamed
-        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=8)
+        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=2)
         self._error: OSError | None = None
         self._worker = asyncio.create_task(self._drain())
 
@@ -60,6 +60,9 @@ class _Sink:
         self.size += len(data)
         if self.size > self.limit:
             raise too_large(self.limit)
+        if not self.buffer and len(data) >= FLUSH_BYTES:
+            await self._queue.put(data)  # already a large piece (web/body.py): no copy
+            return
         self.buffer += data
         if len(self.buffer) >= FLUSH_BYTES:
             await self._hand_over()
