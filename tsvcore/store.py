@@ -26,7 +26,8 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
@@ -122,8 +123,10 @@ class _LRU:
 class Store:
     """The data directory: create, replace, and open table versions."""
 
-    def __init__(self, root: Path, open_cache: int = 32, keep_versions: int = 20) -> None:
+    def __init__(self, root: Path, open_cache: int = 32, keep_versions: int = 20,
+                 table_lock: Callable[[str], AbstractContextManager] | None = None) -> None:
         self.root = Path(root)
+        self.table_lock = table_lock  # shared by every process (Redis), held around the file lock
         self.keep_versions = max(1, keep_versions)
         self.tables_dir = self.root / 'tables'
         self.tables_dir.mkdir(parents=True, exist_ok=True)
@@ -307,7 +310,8 @@ class Store:
         The lock lives on a file of its own that is never replaced (table.json
         may be, and a lock on a replaced file's old inode excludes no one).
         """
-        with (table_dir / 'writer.lock').open('ab') as f:
+        with self.table_lock(table_dir.name) if self.table_lock else nullcontext(), \
+                (table_dir / 'writer.lock').open('ab') as f:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX)
             try:
                 yield

@@ -41,7 +41,11 @@ class Services:
 
     @classmethod
     def create(cls, config: Config) -> 'Services':
-        store = Store(config.data_dir, keep_versions=config.keep_versions)
+        table_lock = None
+        if config.redis_url:
+            from tsvcore.redis_lock import RedisTableLock
+            table_lock = RedisTableLock(config.redis_url)
+        store = Store(config.data_dir, keep_versions=config.keep_versions, table_lock=table_lock)
         store.clean_temporaries()
         notifier: Notifier = LocalNotifier()
         if config.redis_url:
