@@ -12,7 +12,7 @@ from pathlib import Path
 
 from nicegui import app, ui
 
-from web import api, body, memory, pages, security
+from web import api, body, memory, pages, security, sockets
 from web.services import Config, Services
 
 
@@ -35,31 +35,38 @@ def parse_config(argv: list[str] | None = None) -> Config:
                   upload_idle_seconds=args.upload_idle_seconds, keep_versions=args.keep_versions)
 
 
+def started_as_app() -> bool:
+    """``python main.py``, as opposed to a test runner executing this file inside its own process."""
+    return 'pytest' not in sys.modules and Path(sys.argv[0]).resolve() == Path(__file__).resolve()
+
+
 def use_c_allocator() -> None:
     """Start over on the C allocator, so memory freed when tabs close can go back to the system.
 
-    Only when started as ``python main.py`` (not inside a test runner, which
-    runs this file in its own process) and PYTHONMALLOC was not chosen
-    already; web/memory.py says why.
+    Unless PYTHONMALLOC was chosen already; web/memory.py says why.
     """
-    if 'PYTHONMALLOC' not in os.environ and 'pytest' not in sys.modules \
-            and Path(sys.argv[0]).resolve() == Path(__file__).resolve():
+    if 'PYTHONMALLOC' not in os.environ:
         os.environ['PYTHONMALLOC'] = 'malloc'
         os.execv(sys.executable, [sys.executable, *sys.argv])
 
 
 def main() -> None:
-    use_c_allocator()
+    app_process = started_as_app()
+    if app_process:
+        use_c_allocator()
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     config = parse_config()
     services = Services.create(config)
     app.state.services = services  # for tests that count what the engine did
     security.add_headers(app)
+    sockets.send_json_only()
     app.on_startup(lambda: body.install_outermost(app))
     api.mount(app, services)
     pages.register(services)
     returner = memory.MemoryReturner()
     app.on_delete(returner.soon)
+    if app_process:  # the process-wide collector settings are the app's, not a test runner's
+        app.on_startup(memory.tune_gc)
     if hasattr(services.notifier, 'start'):  # Redis: listen for other processes' commits
         app.on_startup(services.notifier.start)
         app.on_shutdown(services.notifier.stop)

@@ -48,7 +48,7 @@ async def app_round(server: Server, table_id: str, n: int) -> dict:
     await asyncio.sleep(1)
     before = rss_bytes(pid)
     viewers = await open_viewers(server.url, f'/t/{table_id}', n)
-    await asyncio.sleep(2)
+    await settled(server.url)
     connected = rss_bytes(pid)
     marker = f'm{n}x'
     for viewer in viewers:
@@ -67,6 +67,19 @@ async def app_round(server: Server, table_id: str, n: int) -> dict:
     return {'n': n, 'reached': len(latencies), 'p50': percentile(latencies, 0.5), 'p99': percentile(latencies, 0.99),
             'max': max(latencies) if latencies else float('nan'), 'kb_per_viewer': (connected - before) / n / 1024,
             'returned_mb': (connected - after) / 1e6, 'grown_mb': (connected - before) / 1e6}
+
+
+async def settled(url: str, timeout: float = 30) -> None:
+    """Until the server answers quickly again: N tabs connecting keep it busy for a while after they are open."""
+    await asyncio.sleep(2)
+    quick = 0
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as http:
+        while quick < 3 and time.monotonic() < deadline:
+            started = time.perf_counter()
+            await http.get(f'{url}/api/health')
+            quick = quick + 1 if time.perf_counter() - started < 0.02 else 0
+            await asyncio.sleep(0.2)
 
 
 async def bare_round(url: str, pid: int, n: int) -> float:

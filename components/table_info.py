@@ -55,7 +55,8 @@ class TableInfo:
         """Update the texts in place: a replacement sends a few strings, not a new heading."""
         self.meta = meta
         self.name.text = meta['name']
-        self.name.props['title'] = meta['name']
+        if self.name.props.get('title') != meta['name']:  # setting a prop re-sends the element, even unchanged
+            self.name.props['title'] = meta['name']
         self.counts.text = f"{meta['rows']:,} rows · {len(meta['columns']):,} columns · version {meta['version']}"
         self.uploaded.text = f"uploaded {when(meta['uploaded_at'])}"
         self.dialect.text = f"{meta['encoding']}, {DELIMITERS.get(meta['delimiter'], meta['delimiter'])}"

@@ -177,6 +177,30 @@ class TableView:
         self.search.value = self.q
         await self.load()
 
+    def apply_change_now(self, change: TableChanged) -> bool:
+        """Show a new version from what the cache already holds, without waiting; False if it holds too little.
+
+        After a replacement the first page is read once for everyone before
+        viewers hear of it (web/services.py), so most viewers end here: no
+        task, no thread hop, no query of their own.
+        """
+        if self.pinned or change.version <= self.meta['version']:
+            return True
+        meta = self.engine.store.cached_meta(self.table_id, change.version)
+        if meta is None:
+            return False
+        sort = self.sort if self.sort in [c['name'] for c in meta['columns']] else None
+        request = PageRequest(offset=(self.page - 1) * self.rows_per_page, limit=self.rows_per_page,
+                              sort=sort, desc=self.desc and sort is not None, q=self.q)
+        page = self.engine.cached_page(self.table_id, request, change.version)
+        if page is None or (self.page > 1 and page.offset >= page.total):
+            return False  # not read yet, or the table shrank below this page: the slow way clamps
+        self._generation += 1  # supersedes a load still in flight
+        self._adopt(meta)
+        self._show(page)
+        self._tell_replaced()
+        return True
+
     async def apply_change(self, change: TableChanged) -> None:
         """A new version is current: show it, keeping this viewer's page size, sort and search."""
         if self.pinned or change.version <= self.meta['version']:
@@ -185,6 +209,12 @@ class TableView:
             or await off_loop(self.engine.store.meta, self.table_id, change.version)
         if meta['version'] <= self.meta['version']:
             return
+        self._adopt(meta)
+        await self.load()
+        self._tell_replaced()
+
+    def _adopt(self, meta: dict) -> None:
+        """Take a new version's metadata; a sort by a column that is gone is dropped."""
         self.meta = meta
         if self.sort not in [c['name'] for c in meta['columns']]:
             self.sort, self.desc = None, False
@@ -194,8 +224,9 @@ class TableView:
             if self.column_menu.value:
                 self._fill_column_menu()
             self._apply_hidden()
-        await self.load()
-        ui.notify(f"Table replaced: {meta['name']}, {meta['rows']:,} rows", type='info', timeout=4000)
+
+    def _tell_replaced(self) -> None:
+        ui.notify(f"Table replaced: {self.meta['name']}, {self.meta['rows']:,} rows", type='info', timeout=4000)
 
     # -- queries -----------------------------------------------------------------
 
@@ -212,9 +243,12 @@ class TableView:
             page = await self._fetch()
             if generation != self._generation:
                 return
+        self._show(page)
+
+    def _show(self, page: Page) -> None:
         self.total = page.total
-        self.table.rows = table_rows(page)
-        self.table.pagination = self._pagination()
+        # one props change, so one element update, for both (each assignment costs a change event)
+        self.table.props.update(rows=table_rows(page), pagination=self._pagination())
         self.count.text = self._count_text()
 
     async def _fetch(self) -> Page:

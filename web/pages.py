@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
 from html import escape
 from pathlib import Path
 
@@ -224,17 +225,23 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
                 versions.show(await off_loop(store.versions, table_id), view.meta['version'])
             else:
                 versions.show([], view.meta['version'])
-        history_panel.on_value_change(refresh_history)
+        history_panel.on_value_change(refresh_history)  # drawn while open, emptied when closed
     await view.load()
     if version is None:
         live_controls(services, table_id, view, header)
         ui.context.client.on_connect(lambda: remember_in_browser(f'{prefix}{link_id}', view.meta))
 
-    async def changed(change: TableChanged) -> None:
+    def changed(change: TableChanged) -> Awaitable[None] | None:
+        """A synchronous answer when the cache allows: hundreds of tabs then cost no task each."""
+        if not view.apply_change_now(change):
+            return change_slowly(change)
+        info.show(view.meta)
+        return refresh_history() if history_panel.value else None
+
+    async def change_slowly(change: TableChanged) -> None:
         await view.apply_change(change)
         info.show(view.meta)
-        await refresh_history()
-        if version is None:
-            remember_in_browser(f'{prefix}{link_id}', view.meta)
+        if history_panel.value:
+            await refresh_history()
 
     services.table_event(table_id).subscribe(changed)
