@@ -62,8 +62,12 @@ async def app_round(server: Server, table_id: str, n: int) -> dict:
         await asyncio.sleep(0.02)
     latencies = [v.seen[marker] - sent for v in viewers if marker in v.seen]
     await asyncio.gather(*(v.close() for v in viewers))
-    await asyncio.sleep(15)  # NiceGUI forgets a tab 3 s after it disconnects; the app trims 5 s after that
-    after = rss_bytes(pid)
+    # NiceGUI forgets a tab 3 s after it disconnects and the app gives memory back 5 s after the
+    # last one is gone; with many tabs that takes a while, so watch for up to 40 s
+    after = connected
+    for _ in range(40):
+        await asyncio.sleep(1)
+        after = min(after, rss_bytes(pid))
     return {'n': n, 'reached': len(latencies), 'p50': percentile(latencies, 0.5), 'p99': percentile(latencies, 0.99),
             'max': max(latencies) if latencies else float('nan'), 'kb_per_viewer': (connected - before) / n / 1024,
             'returned_mb': (connected - after) / 1e6, 'grown_mb': (connected - before) / 1e6}
