@@ -161,10 +161,11 @@ class StreamedParse:
 
     def _parse(self, data: bytes, end: int) -> None:
         """Queue ``data[:end]``, whole lines; waits while IN_FLIGHT stretches are still being worked on."""
+        quotes = self._quote_may_start_field(data, end)  # here: the parse thread is the busiest stage
         self._in_flight.acquire()
-        self._parsing.append(PARSER.submit(self._read, data, end))
+        self._parsing.append(PARSER.submit(self._read, data, end, quotes))
 
-    def _read(self, data: bytes, end: int) -> None:
+    def _read(self, data: bytes, end: int, quotes: bool) -> None:
         handed_on = False
         try:
             if self._abandoned:
@@ -173,7 +174,6 @@ class StreamedParse:
             read_options, parse_options, convert_options = self._options
             table = pacsv.read_csv(pa.py_buffer(data).slice(0, end), read_options=read_options,
                                    parse_options=parse_options, convert_options=convert_options)
-            quotes = self._quote_may_start_field(data, end)
             self._writing.append(WRITER.submit(self._write, table, quotes))
             handed_on = True
         except Exception:  # ragged rows, a bad byte, anything: the ordinary path reads the file and judges
