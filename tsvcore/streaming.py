@@ -161,7 +161,10 @@ class StreamedParse:
 
     def _parse(self, data: bytes, end: int) -> None:
         """Queue ``data[:end]``, whole lines; waits while IN_FLIGHT stretches are still being worked on."""
-        quotes = self._quote_may_start_field(data, end)  # here: the parse thread is the busiest stage
+        try:  # here: the parse thread is the busiest stage
+            quotes = self._quote_may_start_field(data, end)
+        except Exception:  # a surprise costs only speed: the per-column check then runs
+            quotes = True
         self._in_flight.acquire()
         self._parsing.append(PARSER.submit(self._read, data, end, quotes))
 
