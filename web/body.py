@@ -63,5 +63,6 @@ def install_outermost(app: FastAPI) -> None:
     places it outside them; so this runs at start-up and rebuilds the stack
     (Starlette builds it on the first ASGI call, the lifespan's).
     """
-    app.user_middleware.insert(0, Middleware(CoalescedBody))
+    if not any(m.cls is CoalescedBody for m in app.user_middleware):  # a restarted app keeps its list
+        app.user_middleware.insert(0, Middleware(CoalescedBody))
     app.middleware_stack = app.build_middleware_stack()
