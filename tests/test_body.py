@@ -43,3 +43,9 @@ async def test_a_one_piece_body_and_a_get_pass_untouched():
 async def test_a_client_that_disconnects_mid_body_is_seen_as_gone():
     seen = await run_through(body(5, size=1000)[:3] + [{'type': 'http.disconnect'}])
     assert seen[-1] == {'type': 'http.disconnect'}
+
+
+async def test_the_running_app_joins_bodies_outside_every_other_middleware(user):
+    from nicegui import app
+    assert app.user_middleware[0].cls is CoalescedBody
+    assert sum(m.cls is CoalescedBody for m in app.user_middleware) == 1
