@@ -32,8 +32,7 @@ class TableInfo:
             with ui.row().classes('items-center gap-3 w-full'):
                 self.name = ui.label().classes('text-xl font-medium tsv-name')
                 self.counts = ui.label().classes('text-sm opacity-80 tsv-counts')
-                self.uploaded = ui.label().classes('text-sm opacity-60')
-                self.dialect = ui.label().classes('text-sm opacity-60 tsv-dialect')
+                self.dialect = ui.label().classes('text-sm opacity-60 tsv-dialect')  # when, and how it was read
                 ui.space()
                 with ui.button('Download', icon='download').props('flat dense no-caps'):
                     formats = ui.menu().mark('tsv-download-menu')
@@ -58,8 +57,8 @@ class TableInfo:
         if self.name.props.get('title') != meta['name']:  # setting a prop re-sends the element, even unchanged
             self.name.props['title'] = meta['name']
         self.counts.text = f"{meta['rows']:,} rows · {len(meta['columns']):,} columns · version {meta['version']}"
-        self.uploaded.text = f"uploaded {when(meta['uploaded_at'])}"
-        self.dialect.text = f"{meta['encoding']}, {DELIMITERS.get(meta['delimiter'], meta['delimiter'])}"
+        self.dialect.text = (f"uploaded {when(meta['uploaded_at'])} · "
+                             f"{meta['encoding']}, {DELIMITERS.get(meta['delimiter'], meta['delimiter'])}")
         self.note.text = reading_note(meta)
         self.note_row.set_visibility(bool(self.note.text))
 

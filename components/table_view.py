@@ -215,12 +215,12 @@ class TableView:
 
     def _adopt(self, meta: dict) -> None:
         """Take a new version's metadata; a sort by a column that is gone is dropped."""
+        same_columns = meta['columns'] == self.meta['columns']  # a cheap test first: hundreds of tabs run this
         self.meta = meta
         if self.sort not in [c['name'] for c in meta['columns']]:
             self.sort, self.desc = None, False
-        columns = table_columns(meta)
-        if columns != self.table.columns:  # send the columns (and rebuild the menu) only when they changed
-            self.table.columns = columns
+        if not same_columns:  # send the columns (and rebuild the menu) only when they changed
+            self.table.columns = table_columns(meta)
             if self.column_menu.value:
                 self._fill_column_menu()
             self._apply_hidden()
