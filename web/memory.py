@@ -23,7 +23,7 @@ import ctypes
 import gc
 from nicegui import Client, background_tasks, run
 
-GC_THRESHOLDS = (50_000, 20, 100)  # CPython's defaults: (700, 10, 10)
+GC_THRESHOLDS = (10_000, 10, 100)  # CPython's defaults: (700, 10, 10)
 FULL_COLLECTION_BELOW = 200        # open tabs; above this a full collection pauses everyone too long
 
 
