@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
+
 from nicegui import Client, background_tasks, run
 
 GC_THRESHOLDS = (10_000, 10, 100)  # CPython's defaults: (700, 10, 10)
