@@ -125,6 +125,17 @@ async def baseline_round(port: int, pid: int, n: int) -> dict:
             'max': max(latencies) if latencies else float('nan'), 'kb_per_viewer': (connected - before) / n / 1024}
 
 
+def answering(url: str, timeout: float = 10) -> None:
+    """Wait for a server started alongside to answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--viewers', type=int, nargs='+', default=[100, 500, 1000])
@@ -139,19 +150,9 @@ def main() -> None:
     figures = Figures('Fan-out: one replacement (1,000 rows) to N viewers of one table')
     try:
         table_id = httpx.post(f'{server.url}/api/tables', content=table_file('start')).json()['id']
-        for _ in range(50):
-            try:
-                httpx.get(f'http://127.0.0.1:{port}/api/health')
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        answering(f'http://127.0.0.1:{port}/api/health')
         httpx.put(f'http://127.0.0.1:{port}/upload', content=table_file('start'))
-        for _ in range(100):
-            try:
-                httpx.get(f'http://127.0.0.1:{bare_port}/t/bare')
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        answering(f'http://127.0.0.1:{bare_port}/t/bare')
         for n in args.viewers:
             ours = asyncio.run(app_round(server, table_id, n))
             old = asyncio.run(baseline_round(port, baseline.pid, n))

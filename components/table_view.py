@@ -18,6 +18,8 @@ from tsvcore.query import Page
 from tsvcore.types import NUMERIC
 
 PAGE_SIZES = [25, 50, 100, 500]
+# The engine's default page is the one read once for everyone after a replacement (web/services.py).
+DEFAULT_ROWS = PageRequest().limit
 PAGINATION_LABEL = ("(start, end, total) => 'rows ' + start.toLocaleString('en-US') + '-' + "
                     "end.toLocaleString('en-US') + ' of ' + total.toLocaleString('en-US')")
 HEADER_SLOT = r'''
@@ -63,7 +65,7 @@ class TableView:
         self.table_id = table_id
         self.meta = meta
         self.pinned = pinned          # a viewer of an old version does not follow replacements
-        self.rows_per_page = 50
+        self.rows_per_page = DEFAULT_ROWS
         self.page = 1
         self.sort: str | None = None  # a column name, so it survives a replacement
         self.desc = False
@@ -129,7 +131,7 @@ class TableView:
 
     async def _on_request(self, e) -> None:
         p = e.args
-        self.rows_per_page = int(p.get('rowsPerPage') or 50)
+        self.rows_per_page = int(p.get('rowsPerPage') or DEFAULT_ROWS)
         self.page = int(p.get('page') or 1)
         sort_by = p.get('sortBy')
         if sort_by and sort_by.startswith('c') and sort_by[1:].isdigit():
@@ -190,9 +192,7 @@ class TableView:
         if meta is None:
             return False
         sort = self.sort if self.sort in [c['name'] for c in meta['columns']] else None
-        request = PageRequest(offset=(self.page - 1) * self.rows_per_page, limit=self.rows_per_page,
-                              sort=sort, desc=self.desc and sort is not None, q=self.q)
-        page = self.engine.cached_page(self.table_id, request, change.version)
+        page = self.engine.cached_page(self.table_id, self._request(sort), change.version)
         if page is None or (self.page > 1 and page.offset >= page.total):
             return False  # not read yet, or the table shrank below this page: the slow way clamps
         self._generation += 1  # supersedes a load still in flight
@@ -253,11 +253,15 @@ class TableView:
 
     async def _fetch(self) -> Page:
         """This viewer's page: straight from the cache when another viewer already asked for it."""
-        request = PageRequest(offset=(self.page - 1) * self.rows_per_page, limit=self.rows_per_page,
-                              sort=self.sort, desc=self.desc, q=self.q)
+        request = self._request(self.sort)
         version = self.meta['version']
         page = self.engine.cached_page(self.table_id, request, version)
         return page if page is not None else await off_loop(self.engine.page, self.table_id, request, version)
+
+    def _request(self, sort: str | None) -> PageRequest:
+        """This viewer's page, sort and search as the engine takes them."""
+        return PageRequest(offset=(self.page - 1) * self.rows_per_page, limit=self.rows_per_page,
+                           sort=sort, desc=self.desc and sort is not None, q=self.q)
 
     def _pagination(self) -> dict:
         sort_by = None

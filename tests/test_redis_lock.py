@@ -6,8 +6,8 @@ import time
 
 import httpx
 
-from tests.helpers import Server, free_port, tsv
-from tests.test_scaleout import RedisServer, wait_for
+from tests.helpers import free_port, tsv
+from tests.test_scaleout import RedisServer, two_processes, wait_for
 from tsvcore.redis_lock import RedisTableLock
 
 
@@ -36,11 +36,7 @@ def test_without_redis_commits_go_on_under_the_file_lock():
 
 
 def test_two_processes_uploading_to_one_table_at_once_number_every_version_once(tmp_path):
-    redis = RedisServer(tmp_path).start()
-    data = tmp_path / 'data'
-    a = Server(data, REDIS_URL=redis.url).start()
-    b = Server(data, REDIS_URL=redis.url).start()
-    try:
+    with two_processes(tmp_path) as (_redis, a, b):
         created = httpx.post(f'{a.url}/api/tables', content=tsv(('n',), ('0',))).json()
         answers: list[dict] = []
 
@@ -61,8 +57,4 @@ def test_two_processes_uploading_to_one_table_at_once_number_every_version_once(
             got = httpx.get(f"{a.url}/api/tables/{created['id']}", params={'version': answer['version']}).json()
             assert got['rows'] == [[answer['name'].removesuffix('.tsv')]]
         assert wait_for(lambda: httpx.get(f"{a.url}/api/tables/{created['id']}").json()['version'] == 9, 5)
-    finally:
-        a.stop()
-        b.stop()
-        redis.stop()
 

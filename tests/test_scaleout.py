@@ -5,6 +5,8 @@ import asyncio
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -65,12 +67,23 @@ async def watch(viewer: Viewer, marker: str, timeout: float) -> bool:
     return marker in viewer.seen
 
 
-def test_two_processes_share_tables_and_live_updates_through_redis(tmp_path):
+@contextmanager
+def two_processes(tmp_path: Path) -> Iterator[tuple[RedisServer, Server, Server]]:
+    """A redis-server and two app processes sharing one data directory through it."""
     redis = RedisServer(tmp_path).start()
-    data = tmp_path / 'data'
-    a = Server(data, REDIS_URL=redis.url).start()
-    b = Server(data, REDIS_URL=redis.url).start()
+    servers: list[Server] = []
     try:
+        for _ in range(2):
+            servers.append(Server(tmp_path / 'data', REDIS_URL=redis.url).start())
+        yield redis, servers[0], servers[1]
+    finally:
+        for server in servers:
+            server.stop()
+        redis.stop()
+
+
+def test_two_processes_share_tables_and_live_updates_through_redis(tmp_path):
+    with two_processes(tmp_path) as (redis, a, b):
         assert wait_for(lambda: health(a) == health(b) == {'ok': True, 'redis': 'connected'}, 10)
         created = httpx.post(f'{a.url}/api/tables', content=tsv(('city',), ('Oslo',))).json()
         assert httpx.get(f"{b.url}/api/tables/{created['id']}").json()['rows'] == [['Oslo']]
@@ -98,7 +111,3 @@ def test_two_processes_share_tables_and_live_updates_through_redis(tmp_path):
             await viewer.close()
 
         asyncio.run(scenario())
-    finally:
-        a.stop()
-        b.stop()
-        redis.stop()
