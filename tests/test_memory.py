@@ -1,11 +1,13 @@
 """What the app does so that memory comes back after tabs close, without stalling the tabs still open."""
 from __future__ import annotations
 
+import asyncio
 import gc
 
 from nicegui import Client
 
 from tests.helpers import Server
+from web import memory
 from web.memory import FULL_COLLECTION_BELOW, MemoryReturner
 
 
@@ -27,3 +29,35 @@ def test_a_full_collection_waits_until_few_tabs_are_open(monkeypatch):
     monkeypatch.setattr(Client, 'instances', {})
     MemoryReturner().release()
     assert collections == [()]
+
+
+async def test_collection_waits_while_a_replacement_goes_out_and_resumes_after(monkeypatch):
+    monkeypatch.setattr(memory, '_pause', memory._CollectorPause())
+    memory._pause.enabled = True  # as tune_gc does in the app process
+    assert gc.isenabled()
+    try:
+        memory.pause_collection(0.2)
+        memory.pause_collection(0.2)  # a second replacement extends the pause
+        assert not gc.isenabled()
+        await asyncio.sleep(0.4)
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+async def test_a_collector_someone_else_switched_off_stays_off(monkeypatch):
+    monkeypatch.setattr(memory, '_pause', memory._CollectorPause())
+    memory._pause.enabled = True
+    gc.disable()
+    try:
+        memory.pause_collection(0.05)
+        await asyncio.sleep(0.15)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+async def test_a_test_runner_keeps_its_own_collector(monkeypatch):
+    monkeypatch.setattr(memory, '_pause', memory._CollectorPause())  # tune_gc only runs in the app process
+    memory.pause_collection(5)
+    assert gc.isenabled()

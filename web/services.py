@@ -9,6 +9,8 @@ from nicegui import Event, background_tasks, run
 
 from tsvcore import LocalNotifier, Notifier, PageRequest, QueryEngine, Store, TableChanged, TsvError
 
+from . import memory
+
 log = logging.getLogger(__name__)
 
 
@@ -86,6 +88,7 @@ class Services:
         try:
             await run.io_bound(self._warm, change)
         finally:
+            memory.pause_collection()  # the tabs' updates go out in the next second or so
             event.emit(change)
 
     def _warm(self, change: TableChanged) -> None:
