@@ -12,7 +12,7 @@ from pathlib import Path
 
 from nicegui import app, ui
 
-from web import api, body, memory, pages, security, sockets
+from web import api, body, memory, outermost, pages, security, sockets
 from web.services import Config, Services
 
 
@@ -60,7 +60,7 @@ def main() -> None:
     app.state.services = services  # for tests that count what the engine did
     security.add_headers(app)
     sockets.send_json_only()
-    app.on_startup(lambda: body.install_outermost(app))
+    app.on_startup(lambda: outermost.install(app, sockets.DirectSockets, body.CoalescedBody))
     api.mount(app, services)
     pages.register(services)
     returner = memory.MemoryReturner()

@@ -47,5 +47,6 @@ async def test_a_client_that_disconnects_mid_body_is_seen_as_gone():
 
 async def test_the_running_app_joins_bodies_outside_every_other_middleware(user):
     from nicegui import app
-    assert app.user_middleware[0].cls is CoalescedBody
+    from web.sockets import DirectSockets
+    assert [m.cls for m in app.user_middleware[:2]] == [DirectSockets, CoalescedBody]
     assert sum(m.cls is CoalescedBody for m in app.user_middleware) == 1

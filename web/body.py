@@ -9,8 +9,6 @@ makes that a hundred.
 """
 from __future__ import annotations
 
-from fastapi import FastAPI
-from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PIECE = 1 << 20
@@ -54,15 +52,3 @@ def _coalescing(receive: Receive) -> Receive:
                 break
         return {'type': 'http.request', 'body': b''.join(parts), 'more_body': not done}
     return joined
-
-
-def install_outermost(app: FastAPI) -> None:
-    """Put CoalescedBody outside every other middleware, NiceGUI's included.
-
-    NiceGUI adds its middleware inside ``ui.run``, after the app's own, which
-    places it outside them; so this runs at start-up and rebuilds the stack
-    (Starlette builds it on the first ASGI call, the lifespan's).
-    """
-    if not any(m.cls is CoalescedBody for m in app.user_middleware):  # a restarted app keeps its list
-        app.user_middleware.insert(0, Middleware(CoalescedBody))
-    app.middleware_stack = app.build_middleware_stack()
