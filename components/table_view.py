@@ -34,13 +34,26 @@ CELL_SLOT = r'''
 '''
 
 
-def table_columns(meta: dict) -> list[dict]:
+# Column definitions per (table, version), shared by every tab showing that version: a list of
+# dicts NiceGUI would keep as an observable copy per tab (about 1 KB a column), a tuple it keeps as is.
+_SHARED_COLUMNS: dict[tuple[str, int], tuple[dict, ...]] = {}
+_SHARED_COLUMNS_KEPT = 64
+
+
+def table_columns(meta: dict) -> tuple[dict, ...]:
     """Quasar column definitions; labels are shown as text, never as markup."""
-    return [{
-        'name': f'c{i}', 'field': f'c{i}', 'label': column['name'], 'sortable': True,
-        'align': 'right' if column['type'] in NUMERIC else 'left',
-        'headerClasses': 'tsv-head', 'headerStyle': 'white-space: nowrap',
-    } for i, column in enumerate(meta['columns'])]
+    key = (meta['id'], meta['version'])
+    columns = _SHARED_COLUMNS.get(key)
+    if columns is None:
+        columns = tuple({
+            'name': f'c{i}', 'field': f'c{i}', 'label': column['name'], 'sortable': True,
+            'align': 'right' if column['type'] in NUMERIC else 'left',
+            'headerClasses': 'tsv-head', 'headerStyle': 'white-space: nowrap',
+        } for i, column in enumerate(meta['columns']))
+        if len(_SHARED_COLUMNS) >= _SHARED_COLUMNS_KEPT:
+            _SHARED_COLUMNS.pop(next(iter(_SHARED_COLUMNS)))  # the oldest
+        _SHARED_COLUMNS[key] = columns
+    return columns
 
 
 # Rows are built once per computed page and shared by every viewer showing that page. A
@@ -55,6 +68,16 @@ def table_rows(page: Page) -> tuple[dict, ...]:
         rows = _SHARED_ROWS[page] = tuple({'__i': page.offset + i, **{f'c{j}': cell for j, cell in enumerate(row)}}
                                           for i, row in enumerate(page.rows))
     return rows
+
+
+class PageTable(ui.table):
+    """ui.table showing one server-side page of plain cells."""
+
+    def _to_dict(self) -> dict:
+        # ui.table looks at every cell of every row for lists each time it sends the table, to
+        # add a template for them; cells here are text and numbers, and with hundreds of tabs that
+        # look ran once per tab per replacement, for every column.
+        return super(ui.table, self)._to_dict()
 
 
 class TableView:
@@ -79,14 +102,14 @@ class TableView:
                 .classes('w-72 tsv-search')
             self.search.on_value_change(self._on_search)
             self.count = ui.label().classes('text-sm opacity-80 tsv-count')
-            ui.space()
-            self.columns_button = ui.button('Columns', icon='view_column').props('flat dense no-caps')
+            self.columns_button = ui.button('Columns', icon='view_column').props('flat dense no-caps') \
+                .classes('ml-auto')
             with self.columns_button:
                 # filled when opened: a checkbox per column in every tab was most of a page's elements
                 self.column_menu = ui.menu().props('auto-close=false').classes('p-2').mark('tsv-columns-menu')
                 self.column_menu.on_value_change(lambda e: self._fill_column_menu() if e.value else None)
         self.hidden: set[str] = set()  # column names this viewer chose not to see
-        self.table = ui.table(columns=table_columns(meta), rows=(), row_key='__i', pagination=self._pagination()) \
+        self.table = PageTable(columns=table_columns(meta), rows=(), row_key='__i', pagination=self._pagination()) \
             .props(f':rows-per-page-options="{PAGE_SIZES}" :pagination-label="{PAGINATION_LABEL}" '
                    'flat bordered dense separator="cell" binary-state-sort rows-per-page-label="Rows per page:"') \
             .classes('w-full tsv-table')
@@ -110,8 +133,8 @@ class TableView:
         self._apply_hidden()
 
     def _apply_hidden(self) -> None:
-        self.table.props['visible-columns'] = [f'c{i}' for i, c in enumerate(self.meta['columns'])
-                                               if c['name'] not in self.hidden]
+        self.table.props['visible-columns'] = tuple(f'c{i}' for i, c in enumerate(self.meta['columns'])
+                                                    if c['name'] not in self.hidden)
 
     async def _on_key(self, e) -> None:
         """Left/right arrows page back and forth; Home and End jump to the first and last page."""
@@ -220,7 +243,7 @@ class TableView:
         if self.sort not in [c['name'] for c in meta['columns']]:
             self.sort, self.desc = None, False
         if not same_columns:  # send the columns (and rebuild the menu) only when they changed
-            self.table.columns = table_columns(meta)
+            self.table.props['columns'] = table_columns(meta)
             if self.column_menu.value:
                 self._fill_column_menu()
             self._apply_hidden()
