@@ -28,26 +28,22 @@ class TableInfo:
 
     def __init__(self, meta: dict, link_id: str, *, view_id: str | None = None) -> None:
         self.link_id = link_id
-        with ui.column().classes('w-full gap-1'):
-            with ui.row().classes('items-center gap-3 w-full'):
-                self.name = ui.label().classes('text-xl font-medium tsv-name')
-                self.counts = ui.label().classes('text-sm opacity-80 tsv-counts')
-                self.dialect = ui.label().classes('text-sm opacity-60 tsv-dialect')  # when, and how it was read
-                ui.space()
-                with ui.button('Download', icon='download').props('flat dense no-caps'):
-                    formats = ui.menu().mark('tsv-download-menu')
-                    formats.on_value_change(lambda e: self._fill_formats(formats) if e.value else None)
-                if view_id is None:
-                    ui.button('Copy link', icon='link', on_click=lambda: copy_link(None)) \
-                        .props('flat dense no-caps')
-                else:
-                    ui.button('Copy edit link', icon='edit', on_click=lambda: copy_link(None)) \
-                        .props('flat dense no-caps')
-                    ui.button('Copy view-only link', icon='visibility',
-                              on_click=lambda: copy_link(f'/v/{view_id}')).props('flat dense no-caps')
-            with ui.row().classes('items-center gap-1 text-sm text-amber-9 tsv-note') as self.note_row:
-                ui.icon('info', size='xs')
-                self.note = ui.label()
+        # Few elements, on purpose: each one is kept on the server for every open tab.
+        with ui.row().classes('items-center gap-3 w-full'):
+            self.name = ui.label().classes('text-xl font-medium tsv-name')
+            self.facts = ui.label().classes('text-sm opacity-70 tsv-facts')  # counts, version, when, how it was read
+            with ui.button('Download', icon='download').props('flat dense no-caps').classes('ml-auto'):
+                formats = ui.menu().mark('tsv-download-menu')
+                formats.on_value_change(lambda e: self._fill_formats(formats) if e.value else None)
+            if view_id is None:
+                ui.button('Copy link', icon='link', on_click=lambda: copy_link(None)) \
+                    .props('flat dense no-caps')
+            else:
+                ui.button('Copy edit link', icon='edit', on_click=lambda: copy_link(None)) \
+                    .props('flat dense no-caps')
+                ui.button('Copy view-only link', icon='visibility',
+                          on_click=lambda: copy_link(f'/v/{view_id}')).props('flat dense no-caps')
+        self.note = ui.label().classes('text-sm text-amber-9 tsv-note')  # its icon comes from CSS (pages.py)
         self.show(meta)
 
     def show(self, meta: dict) -> None:
@@ -56,11 +52,11 @@ class TableInfo:
         self.name.text = meta['name']
         if self.name.props.get('title') != meta['name']:  # setting a prop re-sends the element, even unchanged
             self.name.props['title'] = meta['name']
-        self.counts.text = f"{meta['rows']:,} rows · {len(meta['columns']):,} columns · version {meta['version']}"
-        self.dialect.text = (f"uploaded {when(meta['uploaded_at'])} · "
-                             f"{meta['encoding']}, {DELIMITERS.get(meta['delimiter'], meta['delimiter'])}")
+        self.facts.text = (f"{meta['rows']:,} rows · {len(meta['columns']):,} columns · version {meta['version']} · "
+                           f"uploaded {when(meta['uploaded_at'])} · "
+                           f"{meta['encoding']}, {DELIMITERS.get(meta['delimiter'], meta['delimiter'])}")
         self.note.text = reading_note(meta)
-        self.note_row.set_visibility(bool(self.note.text))
+        self.note.set_visibility(bool(self.note.text))
 
     def _fill_formats(self, menu: ui.menu) -> None:
         """The download choices, made when the menu first opens (elements cost memory in every tab)."""

@@ -15,10 +15,16 @@ class VersionList:
                  on_restore: Callable[[int], Awaitable[None]] | None) -> None:
         self.link_id = link_id
         self.on_restore = on_restore
-        self.container = ui.column().classes('w-full gap-0 tsv-versions')
+        self._slot = ui.context.slot  # where the list goes, made when there is first something to list
+        self.container: ui.column | None = None
         self.show(versions, current)
 
     def show(self, versions: list[dict], current: int) -> None:
+        if self.container is None:
+            if not versions:
+                return  # nothing to list: no element, which every open tab would keep
+            with self._slot:
+                self.container = ui.column().classes('w-full gap-0 tsv-versions')
         self.container.clear()
         with self.container:
             for meta in versions:

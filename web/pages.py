@@ -24,6 +24,7 @@ STYLE = '''
 .tsv-table thead tr th { position: sticky; top: 0; z-index: 1; background: var(--tsv-head-bg, #fff); }
 .body--dark .tsv-table thead tr th { --tsv-head-bg: #1d1d1d; }
 .tsv-drop { min-height: 12rem; }
+.tsv-note::before { font-family: 'Material Icons'; content: 'info'; vertical-align: -0.2em; margin-right: 0.25rem; }
 .tsv-drop .q-uploader__list { min-height: 9rem; padding: 0; }
 '''
 
@@ -140,8 +141,7 @@ def live_controls(services: Services, table_id: str, view: TableView, header: ui
     """Presence ("3 viewing") and follow mode, added to the page's header bar."""
     client = ui.context.client
     with header:
-        ui.space()
-        presence = ui.label().classes('text-sm text-white tsv-presence')
+        presence = ui.label().classes('text-sm text-white ml-auto tsv-presence')
         follow = ui.switch('Follow').props('dense color=white keep-color').classes('text-white').mark('tsv-follow')
         follow.props['title'] = 'See the page, sort and search of whoever last moved while following'
 
