@@ -92,7 +92,7 @@ async def test_followers_see_the_presenters_page_sort_and_search(create_user):
     created = await upload(alice, tsv(('n', 'word'), *[(str(i), f'w{i}') for i in range(300)]), 'n.tsv')
     for person in (alice, bob, carol):
         await person.open(f"/t/{created['id']}")
-    await alice.should_see('3 viewing')
+    await alice.should_see('3 viewing', retries=20)  # counts go out at most every half second
     alice.find(marker='tsv-follow').elements.pop().value = True
     bob.find(marker='tsv-follow').elements.pop().value = True
     alice.find(ui.table).trigger('request', {'page': 2, 'rowsPerPage': 25, 'sortBy': 'c0', 'descending': True})

@@ -164,7 +164,7 @@ def live_controls(services: Services, table_id: str, view: TableView, header: ui
     follow.on_value_change(toggled)
     services.follow_event(table_id).subscribe(followed)
     services.presence_event(table_id).subscribe(show_presence)
-    services.arrive(table_id, client.id)
+    show_presence(services.arrive(table_id, client.id))
     client.on_delete(lambda: services.leave(table_id, client.id))
 
 

@@ -1,6 +1,7 @@
 """What the API and the pages share: the store, the query engine, the notifier."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,8 @@ from tsvcore import LocalNotifier, Notifier, PageRequest, QueryEngine, Store, Ta
 from . import memory
 
 log = logging.getLogger(__name__)
+
+PRESENCE_EVERY = 0.5  # seconds
 
 
 @dataclass
@@ -40,6 +43,8 @@ class Services:
     _presence_events: dict[str, Event] = field(default_factory=dict)
     presented: dict[str, dict] = field(default_factory=dict)      # table -> the view followers see
     viewers: dict[str, set[str]] = field(default_factory=dict)    # table -> client ids on its pages
+    _presence_due: set[str] = field(default_factory=set)          # tables whose count is about to go out
+    _presence_sent: dict[str, float] = field(default_factory=dict)  # table -> when its count last went out
 
     @classmethod
     def create(cls, config: Config) -> 'Services':
@@ -110,13 +115,41 @@ class Services:
         """How many viewers a table has, whenever that changes."""
         return self._presence_events.setdefault(table_id, Event())
 
-    def arrive(self, table_id: str, client_id: str) -> None:
+    def arrive(self, table_id: str, client_id: str) -> int:
+        """A tab opened the table; returns how many are open now, for the newcomer to show at once."""
         self.viewers.setdefault(table_id, set()).add(client_id)
-        self.presence_event(table_id).emit(len(self.viewers[table_id]))
+        self._presence_changed(table_id)
+        return len(self.viewers[table_id])
 
     def leave(self, table_id: str, client_id: str) -> None:
         clients = self.viewers.get(table_id, set())
         clients.discard(client_id)
         if not clients:
             self.viewers.pop(table_id, None)
-        self.presence_event(table_id).emit(len(clients))
+        self._presence_changed(table_id)
+
+    def _presence_changed(self, table_id: str) -> None:
+        """Tell the table's tabs how many they are, at most every PRESENCE_EVERY seconds.
+
+        Sent on every arrival, a thousand tabs opening one after another cost
+        half a million updates (each tab hears of each later one); this way a
+        burst of arrivals costs each open tab one update per interval.
+        """
+        if table_id in self._presence_due:
+            return  # the count that goes out will include this change
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a process shutting down): nobody is listening
+            return
+        wait = max(0.0, self._presence_sent.get(table_id, 0.0) + PRESENCE_EVERY - loop.time())
+        self._presence_due.add(table_id)
+        loop.call_later(wait, self._send_presence, table_id)
+
+    def _send_presence(self, table_id: str) -> None:
+        self._presence_due.discard(table_id)
+        count = len(self.viewers.get(table_id, ()))
+        if count:
+            self._presence_sent[table_id] = asyncio.get_running_loop().time()
+        else:
+            self._presence_sent.pop(table_id, None)
+        self.presence_event(table_id).emit(count)
