@@ -22,6 +22,7 @@ import asyncio
 import re
 import time
 import uuid
+from collections import Counter
 from urllib.parse import urlencode
 
 import aiohttp
@@ -37,6 +38,7 @@ class Viewer:
     def __init__(self, base_url: str, path: str) -> None:
         self.base_url, self.path = base_url, path
         self.updates = 0
+        self.messages: Counter[str] = Counter()  # socket.io event name -> how many arrived
         self.seen: dict[str, float] = {}   # marker -> when it first arrived
         self.watch: set[str] = set()
         self._session: aiohttp.ClientSession | None = None
@@ -69,11 +71,14 @@ class Viewer:
             text: str = message.data
             if text == '2':                                        # Engine.IO ping: answer, or be dropped
                 await self._socket.send_str('3')
-            elif text.startswith('42["update"'):
-                self.updates += 1
-                for marker in [m for m in self.watch if m in text]:
-                    self.seen[marker] = time.perf_counter()
-                    self.watch.discard(marker)
+            elif text.startswith('42["'):                        # a Socket.IO event: 42["name",{...}]
+                event = text[4:text.find('"', 4)]
+                self.messages[event] += 1
+                if event == 'update':
+                    self.updates += 1
+                    for marker in [m for m in self.watch if m in text]:
+                        self.seen[marker] = time.perf_counter()
+                        self.watch.discard(marker)
 
     async def close(self) -> None:
         if self._reader is not None:

@@ -1,6 +1,13 @@
 """NiceGUI's websocket connections go straight to its socket.io app; everything else takes the usual way."""
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
+
+import httpx
+
+from bench.viewers import Viewer
+from tests.helpers import Server, tsv
 from web import sockets
 from web.sockets import DirectSockets
 
@@ -39,3 +46,31 @@ async def test_pages_api_calls_and_socketio_polling_take_the_usual_way(monkeypat
                   {'type': 'websocket', 'path': '/somewhere/else'}):
         to_socketio, to_app = await route(monkeypatch, scope)
         assert to_socketio == [] and to_app == [scope]
+
+
+def test_a_replacement_reaches_an_open_tab_as_one_update_and_one_notice(tmp_path):
+    """Nothing else: no request to load JavaScript the page already loaded (once per tab, with 1,000 tabs)."""
+    server = Server(tmp_path / 'data').start()
+    try:
+        created = httpx.post(f'{server.url}/api/tables', content=tsv(('city',), ('Oslo',))).json()
+
+        async def scenario() -> Counter:
+            viewer = Viewer(server.url, created['url'])
+            async with httpx.AsyncClient() as http:
+                await viewer.open(http)
+                await asyncio.sleep(1.5)  # what a tab hears on arrival (its count, the recent list) is over
+                before = Counter(viewer.messages)
+                viewer.watch.add('Nairobi')
+                r = await http.put(f"{server.url}/api/tables/{created['id']}", content=tsv(('city',), ('Nairobi',)))
+                assert r.status_code == 200
+                for _ in range(100):
+                    if 'Nairobi' in viewer.seen:
+                        break
+                    await asyncio.sleep(0.05)
+                await asyncio.sleep(0.5)
+            await viewer.close()
+            return viewer.messages - before
+
+        assert asyncio.run(scenario()) == Counter({'update': 1, 'notify': 1})
+    finally:
+        server.stop()

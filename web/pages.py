@@ -16,6 +16,7 @@ from components.upload_zone import upload_zone
 from components.version_list import VersionList
 from tsvcore import NotFound, TableChanged
 
+from . import sockets
 from .services import Services
 
 STYLE = '''
@@ -227,6 +228,7 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
                 versions.show([], view.meta['version'])
         history_panel.on_value_change(refresh_history)  # drawn while open, emptied when closed
     await view.load()
+    sockets.page_components_loaded(ui.context.client)
     if version is None:
         live_controls(services, table_id, view, header)
         ui.context.client.on_connect(lambda: remember_in_browser(f'{prefix}{link_id}', view.meta))
