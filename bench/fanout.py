@@ -1,7 +1,7 @@
 """Fan-out: how fast a replacement reaches N viewers of one table, and what each viewer costs (issue #7).
 
-For N = 100, 500, 1000 viewers (socket.io clients that load /t/<id> and
-connect the way a browser does), a 1,000-row file replaces the table and the
+For N = 100, 500, 1000 viewers (bench/viewers.py: clients that load /t/<id>
+and connect the way a browser does), a 1,000-row file replaces the table and the
 time from the upload's start to each viewer's update is measured; server
 memory is measured before the viewers connect, with them connected, and after
 they leave. The same run drives the 2017 design (bench/baseline_2017_ws.py:
