@@ -58,7 +58,11 @@ class Services:
         if config.redis_url:
             from tsvcore.redis_notify import RedisNotifier
             notifier = RedisNotifier(config.redis_url, store.current)
-        return cls(config, store, QueryEngine(store), notifier)
+        services = cls(config, store, QueryEngine(store), notifier)
+        if hasattr(notifier, 'share_presence'):  # viewers in other processes count and lead too
+            notifier.on_presence = services._tell_presence
+            notifier.on_view = services._followed_elsewhere
+        return services
 
     def health(self) -> dict:
         """{"ok": true}, or what is wrong: a process that lost Redis still serves what is on disk."""
@@ -108,6 +112,11 @@ class Services:
         return self._follow_events.setdefault(table_id, Event())
 
     def present(self, table_id: str, client_id: str, state: dict) -> None:
+        self._followed_elsewhere(table_id, client_id, state)
+        if hasattr(self.notifier, 'share_view'):
+            self.notifier.share_view(table_id, client_id, state)
+
+    def _followed_elsewhere(self, table_id: str, client_id: str, state: dict) -> None:
         self.presented[table_id] = state
         self.follow_event(table_id).emit(client_id, state)
 
@@ -152,4 +161,10 @@ class Services:
             self._presence_sent[table_id] = asyncio.get_running_loop().time()
         else:
             self._presence_sent.pop(table_id, None)
-        self.presence_event(table_id).emit(count)
+        if hasattr(self.notifier, 'share_presence'):
+            self.notifier.share_presence(table_id, count)  # the total comes back through _tell_presence
+        else:
+            self._tell_presence(table_id, count)
+
+    def _tell_presence(self, table_id: str, total: int) -> None:
+        self.presence_event(table_id).emit(total)
