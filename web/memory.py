@@ -42,18 +42,21 @@ def tune_gc() -> None:
 
 
 class _CollectorPause:
-    """Cyclic collection off for a moment; each new pause extends the moment."""
+    """Cyclic collection off for a moment.
+
+    A pause is never extended: with replacements arriving every second the
+    collector would otherwise never run. Switched on again, it catches up at
+    once (its counters kept counting), so it runs at least every few seconds.
+    """
 
     def __init__(self) -> None:
         self.enabled = False  # only in the app process: a test runner's collector is its own
         self._resume: asyncio.TimerHandle | None = None
 
     def pause(self, seconds: float) -> None:
-        if not self.enabled:
-            return
-        if self._resume is not None:
-            self._resume.cancel()
-        elif not gc.isenabled():
+        if not self.enabled or self._resume is not None:
+            return  # not ours to manage, or paused already
+        if not gc.isenabled():
             return  # switched off by someone else: theirs to switch on
         gc.disable()
         self._resume = asyncio.get_running_loop().call_later(seconds, self._end)
