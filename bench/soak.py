@@ -120,7 +120,7 @@ async def soak(server: Server, seconds: float, viewer_count: int, tables: int, e
             memory.append((time.monotonic(), rss_bytes(pid)))
 
     await asyncio.gather(writer(), sample_memory(), *(reader(k) for k in range(readers)))
-    disconnected = sum(1 for v in viewers if not v.sio.connected)
+    disconnected = sum(1 for v in viewers if not v.connected)
     if disconnected:
         errors.append(f'{disconnected} viewers were disconnected')
     await asyncio.gather(*(v.close() for v in viewers))

@@ -80,6 +80,12 @@ class Viewer:
                         self.seen[marker] = time.perf_counter()
                         self.watch.discard(marker)
 
+    @property
+    def connected(self) -> bool:
+        """Still open: the server has not dropped this tab (a missed ping, an error)."""
+        return (self._socket is not None and not self._socket.closed
+                and self._reader is not None and not self._reader.done())
+
     async def close(self) -> None:
         if self._reader is not None:
             self._reader.cancel()

@@ -36,6 +36,7 @@ CELL_SLOT = r'''
 
 # Column definitions per (table, version), shared by every tab showing that version: a list of
 # dicts NiceGUI would keep as an observable copy per tab (about 1 KB a column), a tuple it keeps as is.
+# Shared, so never changed in place: a new tuple replaces them (and is sent) when columns change.
 _SHARED_COLUMNS: dict[tuple[str, int], tuple[dict, ...]] = {}
 _SHARED_COLUMNS_KEPT = 64
 

@@ -53,7 +53,7 @@ async def test_viewer_counts_add_up_across_processes(tmp_path):
 
 
 async def test_a_process_that_stops_counting_is_forgotten(tmp_path, monkeypatch):
-    monkeypatch.setattr(redis_notify, 'PRESENCE_FRESH', 0.5)
+    monkeypatch.setattr(redis_notify, 'PRESENCE_FRESH', 1)
     redis = RedisServer(tmp_path).start()
     a, b = await two_notifiers(redis)
     try:
@@ -61,9 +61,9 @@ async def test_a_process_that_stops_counting_is_forgotten(tmp_path, monkeypatch)
         a.share_presence('t1', 4)
         b.share_presence('t1', 1)
         assert await until(lambda: on_b[-1:] == [('t1', 5)])
-        a._task.cancel()  # A dies without a word; its count stays in Redis, but goes stale
+        a._task.cancel()  # A dies without a word: its count stays in Redis, its alive key expires
         a._heartbeat.cancel()
-        await asyncio.sleep(0.7)
+        await asyncio.sleep(1.3)
         b.share_presence('t1', 1)
         assert await until(lambda: on_b[-1:] == [('t1', 1)])
     finally:
@@ -80,6 +80,8 @@ async def test_a_followers_view_reaches_the_other_processes_only(tmp_path):
         seen_b: list[tuple] = []
         a.on_view = lambda *args: seen_a.append(args)
         b.on_view = lambda *args: seen_b.append(args)
+        b.subscribe('t1', lambda _change: None)  # B has a viewer of t1 (views of other tables are ignored)
+        a.share_view('t2', 'client-y', {'page': 9})
         a.share_view('t1', 'client-x', {'page': 2, 'sort': 'city'})
         assert await until(lambda: seen_b == [('t1', 'client-x', {'page': 2, 'sort': 'city'})])
         assert seen_a == []  # A's own followers heard it directly

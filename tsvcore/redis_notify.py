@@ -9,10 +9,12 @@ round trip through Redis.
 
 The same channel carries who is looking, so that "N viewing" and Follow work
 across processes: each process keeps its own count of a table's viewers in a
-Redis hash (refreshed every few seconds, so a process that dies stops counting
-after half a minute) and announces changes; every process that has viewers of
-the table then adds the counts up. A follower's view goes out as a message.
-Without Redis, each process counts and follows on its own.
+Redis hash and announces changes; every process that has viewers of the table
+then adds the counts up. A count stands only while its process's "alive" key
+does (refreshed every 10 s, expiring after 30 s), so a process that dies stops
+counting within half a minute, with no clocks compared across hosts. A
+follower's view goes out as a message. Without Redis, each process counts and
+follows on its own.
 """
 from __future__ import annotations
 
@@ -29,16 +31,17 @@ from .notify import Callback, LocalNotifier, TableChanged
 
 log = logging.getLogger(__name__)
 CHANNEL = 'tsv-share:changes'
-PRESENCE_KEY = 'tsv-share:presence:{}'  # a hash per table: process -> [viewers, when]
-PRESENCE_FRESH = 30.0                   # seconds a process's count stands without being refreshed
-HEARTBEAT = 10.0                        # how often each process refreshes its counts
+PRESENCE_KEY = 'tsv-share:presence:{}'  # a hash per table: process -> its viewers of the table
+ALIVE_KEY = 'tsv-share:alive:{}'        # per process; its counts stand while this key does
+PRESENCE_FRESH = 30                     # seconds an alive key lives without being refreshed
+HEARTBEAT = 10.0                        # how often each process refreshes it
 
 PresenceCallback = Callable[[str, int], None]         # table, viewers in every process
 ViewCallback = Callable[[str, str, dict], None]       # table, client, view state
 
 
 class RedisNotifier:
-    """The same two methods as LocalNotifier, heard by every process sharing a Redis."""
+    """LocalNotifier's subscribe and publish, heard by every process sharing a Redis; and who is looking."""
 
     def __init__(self, url: str, current_version: Callable[[str], int]) -> None:
         self.url = url
@@ -52,8 +55,16 @@ class RedisNotifier:
         self._task: asyncio.Task | None = None
         self._heartbeat: asyncio.Task | None = None
         self._counts: dict[str, int] = {}           # this process's viewers per table
+        self._adding: set[str] = set()              # tables whose total is being read
+        self._add_again: set[str] = set()           # ... and changed meanwhile
+        self._tasks: set[asyncio.Task] = set()      # fire-and-forget work, kept until done
         self.on_presence: PresenceCallback | None = None
         self.on_view: ViewCallback | None = None
+
+    def _spawn(self, work) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._tasks.discard)
 
     def subscribe(self, table_id: str, callback: Callback) -> Callable[[], None]:
         return self.local.subscribe(table_id, callback)
@@ -62,7 +73,7 @@ class RedisNotifier:
         self._deliver(change)
         if self.connected:
             message = json.dumps({'origin': self.origin, 'table': change.table_id, 'version': change.version})
-            asyncio.get_running_loop().create_task(self._send(message))
+            self._spawn(self._send(message))
 
     async def _send(self, message: str) -> None:
         try:
@@ -82,11 +93,15 @@ class RedisNotifier:
         self._heartbeat = loop.create_task(self._refresh_forever())
 
     async def stop(self) -> None:
-        for task in (self._task, self._heartbeat):
-            if task is not None:
-                task.cancel()
+        tasks = [t for t in (self._task, self._heartbeat, *self._tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self.connected:
-            await self._forget_counts()
+            try:  # a Redis that stopped answering must not hold up the shutdown
+                await asyncio.wait_for(self._forget_counts(), 1.0)
+            except (asyncio.TimeoutError, Exception):
+                pass
         await self._redis.aclose()
 
     # -- who is looking --------------------------------------------------------------
@@ -100,11 +115,12 @@ class RedisNotifier:
         if not self.connected:
             self._tell_presence(table_id, count)
             return
-        asyncio.get_running_loop().create_task(self._send_presence(table_id, count))
+        self._spawn(self._send_presence(table_id, count))
 
     async def _send_presence(self, table_id: str, count: int) -> None:
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.set(ALIVE_KEY.format(self.origin), 1, ex=PRESENCE_FRESH)
                 self._store_count(pipe, table_id, count)
                 pipe.publish(CHANNEL, json.dumps({'origin': self.origin, 'kind': 'presence', 'table': table_id}))
                 await pipe.execute()
@@ -115,27 +131,46 @@ class RedisNotifier:
     def _store_count(self, pipe, table_id: str, count: int) -> None:
         key = PRESENCE_KEY.format(table_id)
         if count:
-            pipe.hset(key, self.origin, json.dumps([count, time.time()]))
-            pipe.expire(key, int(PRESENCE_FRESH * 2))
+            pipe.hset(key, self.origin, count)
+            pipe.expire(key, PRESENCE_FRESH * 2)  # a table nobody looks at any more leaves no trace
         else:
             pipe.hdel(key, self.origin)
 
+    def _add_up_soon(self, table_id: str) -> None:
+        """One reading of a table's total at a time, so an older reading never lands last."""
+        if table_id in self._adding:
+            self._add_again.add(table_id)
+            return
+        self._adding.add(table_id)
+        self._spawn(self._add_up_until_settled(table_id))
+
+    async def _add_up_until_settled(self, table_id: str) -> None:
+        try:
+            while True:
+                self._add_again.discard(table_id)
+                await self._add_up(table_id)
+                if table_id not in self._add_again:
+                    return
+        finally:
+            self._adding.discard(table_id)
+
     async def _add_up(self, table_id: str) -> None:
-        """Every process's fresh count of the table, with this process's own as it is now."""
+        """Every live process's count of the table, with this process's own as it is now."""
         try:
             entries = await self._redis.hgetall(PRESENCE_KEY.format(table_id))
+            others = {(o.decode() if isinstance(o, bytes) else o): n for o, n in entries.items()}
+            others.pop(self.origin, None)
+            alive = await self._redis.mget([ALIVE_KEY.format(o) for o in others]) if others else []
         except Exception as error:
             log.warning('could not read viewer counts from Redis: %s', error)
             return
-        now, total = time.time(), self._counts.get(table_id, 0)
-        for origin, value in entries.items():
-            origin = origin.decode() if isinstance(origin, bytes) else origin
-            try:
-                count, at = json.loads(value)
-            except (ValueError, TypeError):
-                continue
-            if origin != self.origin and now - float(at) <= PRESENCE_FRESH:
-                total += int(count)
+        total = self._counts.get(table_id, 0)
+        for count, is_alive in zip(others.values(), alive):
+            if is_alive is not None:
+                try:
+                    total += int(count)
+                except ValueError:
+                    continue
         self._tell_presence(table_id, total)
 
     def _tell_presence(self, table_id: str, total: int) -> None:
@@ -143,13 +178,14 @@ class RedisNotifier:
             self.on_presence(table_id, total)
 
     async def _refresh_forever(self) -> None:
-        """Keep this process's counts fresh, and notice processes that stopped counting."""
+        """Keep this process counted, and notice processes that stopped counting."""
         while True:
             await asyncio.sleep(HEARTBEAT)
             if not self.connected:
                 continue
             try:
                 async with self._redis.pipeline(transaction=False) as pipe:
+                    pipe.set(ALIVE_KEY.format(self.origin), 1, ex=PRESENCE_FRESH)
                     for table_id, count in self._counts.items():
                         self._store_count(pipe, table_id, count)
                     await pipe.execute()
@@ -157,24 +193,22 @@ class RedisNotifier:
                 log.warning('could not refresh viewer counts in Redis: %s', error)
                 continue
             for table_id in list(self._counts):
-                await self._add_up(table_id)
+                self._add_up_soon(table_id)
 
     async def _forget_counts(self) -> None:
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for table_id in self._counts:
-                    pipe.hdel(PRESENCE_KEY.format(table_id), self.origin)
-                    pipe.publish(CHANNEL, json.dumps({'origin': self.origin, 'kind': 'presence', 'table': table_id}))
-                await pipe.execute()
-        except Exception:  # shutting down: the counts go stale by themselves
-            pass
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.delete(ALIVE_KEY.format(self.origin))
+            for table_id in self._counts:
+                pipe.hdel(PRESENCE_KEY.format(table_id), self.origin)
+                pipe.publish(CHANNEL, json.dumps({'origin': self.origin, 'kind': 'presence', 'table': table_id}))
+            await pipe.execute()
 
     def share_view(self, table_id: str, client_id: str, state: dict) -> None:
         """A follower moved: followers in other processes hear it through ``on_view``."""
         if self.connected:
             message = json.dumps({'origin': self.origin, 'kind': 'view', 'table': table_id,
                                   'client': client_id, 'state': state})
-            asyncio.get_running_loop().create_task(self._send(message))
+            self._spawn(self._send(message))
 
     async def _listen_forever(self) -> None:
         delay = 0.5
@@ -204,8 +238,10 @@ class RedisNotifier:
             kind, table_id = body.get('kind', 'change'), str(body['table'])
             if kind == 'change':
                 self._deliver(TableChanged(table_id, int(body['version'])))
-            elif kind == 'presence' and (table_id in self._counts or table_id in self.local.watched()):
-                asyncio.get_running_loop().create_task(self._add_up(table_id))
+            elif table_id not in self._counts and table_id not in self.local.watched():
+                return  # nobody here looks at that table
+            elif kind == 'presence':
+                self._add_up_soon(table_id)
             elif kind == 'view' and body['origin'] != self.origin and self.on_view is not None:
                 self.on_view(table_id, str(body['client']), dict(body['state']))
         except (ValueError, KeyError, TypeError, AttributeError):
@@ -222,6 +258,5 @@ class RedisNotifier:
             except Exception:  # deleted or unreadable: nothing to tell
                 continue
             self._deliver(TableChanged(table_id, version))
-        loop = asyncio.get_running_loop()
         for table_id, count in list(self._counts.items()):  # an emptied Redis forgot who is looking
-            loop.create_task(self._send_presence(table_id, count))
+            self._spawn(self._send_presence(table_id, count))

@@ -45,6 +45,7 @@ class Services:
     viewers: dict[str, set[str]] = field(default_factory=dict)    # table -> client ids on its pages
     _presence_due: set[str] = field(default_factory=set)          # tables whose count is about to go out
     _presence_sent: dict[str, float] = field(default_factory=dict)  # table -> when its count last went out
+    _viewing_elsewhere: dict[str, int] = field(default_factory=dict)  # table -> viewers in other processes
 
     @classmethod
     def create(cls, config: Config) -> 'Services':
@@ -125,10 +126,11 @@ class Services:
         return self._presence_events.setdefault(table_id, Event())
 
     def arrive(self, table_id: str, client_id: str) -> int:
-        """A tab opened the table; returns how many are open now, for the newcomer to show at once."""
+        """A tab opened the table; returns how many are open now (as last heard from other processes too),
+        for the newcomer to show at once."""
         self.viewers.setdefault(table_id, set()).add(client_id)
         self._presence_changed(table_id)
-        return len(self.viewers[table_id])
+        return len(self.viewers[table_id]) + self._viewing_elsewhere.get(table_id, 0)
 
     def leave(self, table_id: str, client_id: str) -> None:
         clients = self.viewers.get(table_id, set())
@@ -167,4 +169,6 @@ class Services:
             self._tell_presence(table_id, count)
 
     def _tell_presence(self, table_id: str, total: int) -> None:
+        if hasattr(self.notifier, 'share_presence'):  # a total over every process: remember the others' part
+            self._viewing_elsewhere[table_id] = max(0, total - len(self.viewers.get(table_id, ())))
         self.presence_event(table_id).emit(total)

@@ -1,6 +1,6 @@
 """NiceGUI's websocket connections, made cheaper to keep open and to send to many tabs at once.
 
-Two things, both measured with bench/fanout.py at 1,000 open tabs:
+Three things, all measured with bench/fanout.py at 1,000 open tabs:
 
 - python-socketio walks every outgoing message, each row and cell of a table
   page included, looking for bytes to send as binary attachments. NiceGUI only
