@@ -62,7 +62,7 @@ class Services:
         services = cls(config, store, QueryEngine(store), notifier)
         if hasattr(notifier, 'share_presence'):  # viewers in other processes count and lead too
             notifier.on_presence = services._tell_presence
-            notifier.on_view = services._followed_elsewhere
+            notifier.on_view = services._lead_followers
         return services
 
     def health(self) -> dict:
@@ -113,11 +113,12 @@ class Services:
         return self._follow_events.setdefault(table_id, Event())
 
     def present(self, table_id: str, client_id: str, state: dict) -> None:
-        self._followed_elsewhere(table_id, client_id, state)
+        self._lead_followers(table_id, client_id, state)
         if hasattr(self.notifier, 'share_view'):
             self.notifier.share_view(table_id, client_id, state)
 
-    def _followed_elsewhere(self, table_id: str, client_id: str, state: dict) -> None:
+    def _lead_followers(self, table_id: str, client_id: str, state: dict) -> None:
+        """Followers of the table in this process take this view (moved here, or in another process)."""
         self.presented[table_id] = state
         self.follow_event(table_id).emit(client_id, state)
 
