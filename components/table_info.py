@@ -5,6 +5,8 @@ from datetime import datetime, timezone
 
 from nicegui import ui
 
+from .lazy_menu import LazyMenu
+
 DELIMITERS = {'\t': 'tab-separated', ',': 'comma-separated', ';': 'semicolon-separated', '|': 'pipe-separated',
               '': 'one column'}
 
@@ -32,9 +34,8 @@ class TableInfo:
         with ui.row().classes('items-center gap-3 w-full'):
             self.name = ui.label().classes('text-xl font-medium tsv-name')
             self.facts = ui.label().classes('text-sm opacity-70 tsv-facts')  # counts, version, when, how it was read
-            with ui.button('Download', icon='download').props('flat dense no-caps').classes('ml-auto'):
-                formats = ui.menu().mark('tsv-download-menu')
-                formats.on_value_change(lambda e: self._fill_formats(formats) if e.value else None)
+            download = ui.button('Download', icon='download').props('flat dense no-caps').classes('ml-auto')
+            self.formats = LazyMenu(download, self._fill_formats, marker='tsv-download-menu')
             if view_id is None:
                 ui.button('Copy link', icon='link', on_click=lambda: copy_link(None)) \
                     .props('flat dense no-caps')
@@ -58,11 +59,8 @@ class TableInfo:
         self.note.text = reading_note(meta)
         self.note.set_visibility(bool(self.note.text))
 
-    def _fill_formats(self, menu: ui.menu) -> None:
-        """The download choices, made when the menu first opens (elements cost memory in every tab)."""
-        if menu.default_slot.children:
-            return
-        with menu:
+    def _fill_formats(self) -> None:
+        with self.formats.menu:
             for fmt in ('tsv', 'csv'):
                 ui.menu_item(f'as {fmt.upper()}', on_click=lambda fmt=fmt: self.download(fmt))
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from nicegui import ui
 
 from components.column_profile import show_profile
+from components.lazy_menu import LazyMenu
 from components.offload import off_loop
 from tsvcore import PageRequest, QueryEngine, TableChanged
 from tsvcore.query import Page
@@ -103,12 +104,10 @@ class TableView:
                 .classes('w-72 tsv-search')
             self.search.on_value_change(self._on_search)
             self.count = ui.label().classes('text-sm opacity-80 tsv-count')
-            self.columns_button = ui.button('Columns', icon='view_column').props('flat dense no-caps') \
-                .classes('ml-auto')
-            with self.columns_button:
-                # filled when opened: a checkbox per column in every tab was most of a page's elements
-                self.column_menu = ui.menu().props('auto-close=false').classes('p-2').mark('tsv-columns-menu')
-                self.column_menu.on_value_change(lambda e: self._fill_column_menu() if e.value else None)
+            columns_button = ui.button('Columns', icon='view_column').props('flat dense no-caps').classes('ml-auto')
+            # a checkbox per column in every tab was most of a page's elements
+            self.column_menu = LazyMenu(columns_button, self._fill_column_menu, marker='tsv-columns-menu',
+                                        props='auto-close=false', classes='p-2')
         self.hidden: set[str] = set()  # column names this viewer chose not to see
         self.table = PageTable(columns=table_columns(meta), rows=(), row_key='__i', pagination=self._pagination()) \
             .props(f':rows-per-page-options="{PAGE_SIZES}" :pagination-label="{PAGINATION_LABEL}" '
@@ -123,8 +122,9 @@ class TableView:
 
     def _fill_column_menu(self) -> None:
         """One checkbox per column; hiding is this viewer's own choice and survives replacements by name."""
-        self.column_menu.clear()
-        with self.column_menu, ui.column().classes('gap-0'):
+        menu = self.column_menu.menu
+        menu.clear()
+        with menu, ui.column().classes('gap-0'):
             for column in self.meta['columns']:
                 ui.checkbox(column['name'], value=column['name'] not in self.hidden,
                             on_change=lambda e, name=column['name']: self._show_column(name, e.value)).props('dense')
@@ -245,7 +245,7 @@ class TableView:
             self.sort, self.desc = None, False
         if not same_columns:  # send the columns (and rebuild the menu) only when they changed
             self.table.props['columns'] = table_columns(meta)
-            if self.column_menu.value:
+            if self.column_menu.menu is not None:
                 self._fill_column_menu()
             self._apply_hidden()
 

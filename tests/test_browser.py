@@ -176,6 +176,28 @@ def test_follow_mode_moves_a_following_tab_with_the_presenter(app_server, browse
     assert wait_until(lambda: 'row050' in body_text(follower) and 'row000' not in body_text(follower), 5)
 
 
+def test_menus_open_on_the_first_click_and_every_click_after(app_server, browsers):
+    """The Download and Columns menus are made on first use (web memory), which a user must not notice."""
+    from selenium.webdriver.common.by import By
+    created = httpx.post(f'{app_server.url}/api/tables', content=tsv(('city', 'pop'), ('Oslo', '1'))).json()
+    page = browsers()
+    page.get(app_server.url + created['url'])
+    assert wait_until(lambda: 'Oslo' in body_text(page), 10)
+
+    def button(label: str):
+        return next(b for b in page.find_elements(By.CSS_SELECTOR, 'button') if label in b.text)
+
+    def menu_text() -> str:
+        return ' '.join(m.text for m in page.find_elements(By.CSS_SELECTOR, '.q-menu'))
+
+    for label, expected in (('Download', 'as CSV'), ('Columns', 'pop')):
+        for _ in range(2):
+            button(label).click()
+            assert wait_until(lambda: expected in menu_text(), 5), label
+            page.find_element(By.TAG_NAME, 'body').click()  # click away: it closes
+            assert wait_until(lambda: expected not in menu_text(), 5), label
+
+
 def test_a_table_is_usable_at_phone_width(app_server, browsers):
     created = httpx.post(f'{app_server.url}/api/tables', content=tsv(('city', 'country', 'population'),
                                                                      ('Oslo', 'Norway', '709037'))).json()

@@ -31,7 +31,7 @@ async def test_columns_can_be_hidden_and_shown_by_each_viewer(user: User):
     await user.open(f'/t/{table_id}')
     table = user.find(ui.table).elements.pop()
     assert list(table.props['visible-columns']) == ['c0', 'c1']
-    user.find(marker='tsv-columns-menu').elements.pop().value = True  # its checkboxes are made when it opens
+    user.find('Columns').click()  # the menu and its checkboxes are made when it first opens
     box = next(b for b in user.find(ui.checkbox).elements if b.text == 'word')
     box.value = False
     assert list(table.props['visible-columns']) == ['c0']
