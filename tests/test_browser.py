@@ -187,8 +187,9 @@ def test_menus_open_on_the_first_click_and_every_click_after(app_server, browser
     def button(label: str):
         return next(b for b in page.find_elements(By.CSS_SELECTOR, 'button') if label in b.text)
 
-    def menu_text() -> str:
-        return ' '.join(m.text for m in page.find_elements(By.CSS_SELECTOR, '.q-menu'))
+    def menu_text() -> str:  # read in the page: a closing menu can vanish between finding and reading it
+        return page.execute_script(
+            "return Array.from(document.querySelectorAll('.q-menu')).map(m => m.innerText).join(' ')")
 
     for label, expected in (('Download', 'as CSV'), ('Columns', 'pop')):
         for _ in range(2):
