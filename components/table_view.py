@@ -16,6 +16,7 @@ from components.lazy_menu import LazyMenu
 from components.offload import off_loop
 from tsvcore import PageRequest, QueryEngine, TableChanged
 from tsvcore.query import Page
+from tsvcore.store import LRU
 from tsvcore.types import NUMERIC
 
 PAGE_SIZES = [25, 50, 100, 500]
@@ -38,24 +39,16 @@ CELL_SLOT = r'''
 # Column definitions per (table, version), shared by every tab showing that version: a list of
 # dicts NiceGUI would keep as an observable copy per tab (about 1 KB a column), a tuple it keeps as is.
 # Shared, so never changed in place: a new tuple replaces them (and is sent) when columns change.
-_SHARED_COLUMNS: dict[tuple[str, int], tuple[dict, ...]] = {}
-_SHARED_COLUMNS_KEPT = 64
+_SHARED_COLUMNS = LRU(64)
 
 
 def table_columns(meta: dict) -> tuple[dict, ...]:
     """Quasar column definitions; labels are shown as text, never as markup."""
-    key = (meta['id'], meta['version'])
-    columns = _SHARED_COLUMNS.get(key)
-    if columns is None:
-        columns = tuple({
-            'name': f'c{i}', 'field': f'c{i}', 'label': column['name'], 'sortable': True,
-            'align': 'right' if column['type'] in NUMERIC else 'left',
-            'headerClasses': 'tsv-head', 'headerStyle': 'white-space: nowrap',
-        } for i, column in enumerate(meta['columns']))
-        if len(_SHARED_COLUMNS) >= _SHARED_COLUMNS_KEPT:
-            _SHARED_COLUMNS.pop(next(iter(_SHARED_COLUMNS)))  # the oldest
-        _SHARED_COLUMNS[key] = columns
-    return columns
+    return _SHARED_COLUMNS.get_or_load((meta['id'], meta['version']), lambda: tuple({
+        'name': f'c{i}', 'field': f'c{i}', 'label': column['name'], 'sortable': True,
+        'align': 'right' if column['type'] in NUMERIC else 'left',
+        'headerClasses': 'tsv-head', 'headerStyle': 'white-space: nowrap',
+    } for i, column in enumerate(meta['columns'])))
 
 
 # Rows are built once per computed page and shared by every viewer showing that page. A

@@ -2,8 +2,8 @@
 
 The engine publishes after every commit; the web layer subscribes one callback
 per open viewer. This in-process hub is the embedded implementation; a Redis
-one (issue #7) fits behind the same two methods so that several processes
-hear each other's commits.
+one (issue #7) fits behind the same methods so that several processes hear
+each other's commits, and count and follow each other's viewers.
 """
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ class TableChanged:
 
 
 Callback = Callable[[TableChanged], None]
+PresenceCallback = Callable[[str, int], None]         # table, viewers in every process
+ViewCallback = Callable[[str, str, dict], None]       # table, client, view state
 
 
 class Notifier(Protocol):
@@ -34,12 +36,23 @@ class Notifier(Protocol):
     def publish(self, change: TableChanged) -> None:
         """Tell every subscriber of the table."""
 
+    on_presence: PresenceCallback | None
+    on_view: ViewCallback | None
+
+    def share_presence(self, table_id: str, count: int) -> None:
+        """This process has ``count`` viewers of the table; ``on_presence`` hears the total."""
+
+    def share_view(self, table_id: str, client_id: str, state: dict) -> None:
+        """A follower here moved; ``on_view`` tells followers elsewhere."""
+
 
 class LocalNotifier:
     """Subscribers in this process, called synchronously on publish."""
 
     def __init__(self) -> None:
         self._subscribers: dict[str, list[Callback]] = defaultdict(list)
+        self.on_presence: PresenceCallback | None = None
+        self.on_view: ViewCallback | None = None
 
     def subscribe(self, table_id: str, callback: Callback) -> Callable[[], None]:
         self._subscribers[table_id].append(callback)
@@ -58,6 +71,13 @@ class LocalNotifier:
                 callback(change)
             except Exception:  # one broken subscriber must not silence the others
                 log.exception('change subscriber failed for table %s', change.table_id)
+
+    def share_presence(self, table_id: str, count: int) -> None:
+        if self.on_presence is not None:
+            self.on_presence(table_id, count)  # one process: its count is the total
+
+    def share_view(self, table_id: str, client_id: str, state: dict) -> None:
+        pass  # one process: its followers were led already
 
     def watched(self) -> list[str]:
         """Tables that have subscribers now."""

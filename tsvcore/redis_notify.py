@@ -21,13 +21,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 import uuid
 from collections.abc import Callable
 
 import redis.asyncio as aioredis
 
-from .notify import Callback, LocalNotifier, TableChanged
+from .notify import Callback, LocalNotifier, PresenceCallback, TableChanged, ViewCallback
 
 log = logging.getLogger(__name__)
 CHANNEL = 'tsv-share:changes'
@@ -35,9 +34,6 @@ PRESENCE_KEY = 'tsv-share:presence:{}'  # a hash per table: process -> its viewe
 ALIVE_KEY = 'tsv-share:alive:{}'        # per process; its counts stand while this key does
 PRESENCE_FRESH = 30                     # seconds an alive key lives without being refreshed
 HEARTBEAT = 10.0                        # how often each process refreshes it
-
-PresenceCallback = Callable[[str, int], None]         # table, viewers in every process
-ViewCallback = Callable[[str, str, dict], None]       # table, client, view state
 
 
 class RedisNotifier:
@@ -100,14 +96,14 @@ class RedisNotifier:
         if self.connected:
             try:  # a Redis that stopped answering must not hold up the shutdown
                 await asyncio.wait_for(self._forget_counts(), 1.0)
-            except (asyncio.TimeoutError, Exception):
+            except Exception:
                 pass
         await self._redis.aclose()
 
     # -- who is looking --------------------------------------------------------------
 
     def share_presence(self, table_id: str, count: int) -> None:
-        """This process now has ``count`` viewers of the table; ``on_presence`` hears the total."""
+        """This process now has ``count`` viewers of the table; ``on_presence`` hears the total, later."""
         if count:
             self._counts[table_id] = count
         else:

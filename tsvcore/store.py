@@ -94,7 +94,7 @@ def write_json_atomically(path: Path, value: dict) -> None:
     fsync_dir(path.parent)
 
 
-class _LRU:
+class LRU:
     """A small thread-safe least-recently-used cache of immutable things, bounded by count."""
 
     def __init__(self, size: int) -> None:
@@ -141,8 +141,8 @@ class Store:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         self._owner = (self.tmp_dir / 'owner.lock').open('wb')
         fcntl.flock(self._owner.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        self._open = _LRU(open_cache)   # memory-mapped versions; an evicted one is unmapped when unused
-        self._meta = _LRU(1024)
+        self._open = LRU(open_cache)   # memory-mapped versions; an evicted one is unmapped when unused
+        self._meta = LRU(1024)
 
     # -- start-up ----------------------------------------------------------------
 

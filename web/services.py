@@ -60,9 +60,8 @@ class Services:
             from tsvcore.redis_notify import RedisNotifier
             notifier = RedisNotifier(config.redis_url, store.current)
         services = cls(config, store, QueryEngine(store), notifier)
-        if hasattr(notifier, 'share_presence'):  # viewers in other processes count and lead too
-            notifier.on_presence = services._tell_presence
-            notifier.on_view = services._lead_followers
+        notifier.on_presence = services._tell_presence  # with Redis: viewers in other processes count too
+        notifier.on_view = services._lead_followers      # ... and lead followers here
         return services
 
     def health(self) -> dict:
@@ -114,8 +113,7 @@ class Services:
 
     def present(self, table_id: str, client_id: str, state: dict) -> None:
         self._lead_followers(table_id, client_id, state)
-        if hasattr(self.notifier, 'share_view'):
-            self.notifier.share_view(table_id, client_id, state)
+        self.notifier.share_view(table_id, client_id, state)
 
     def _lead_followers(self, table_id: str, client_id: str, state: dict) -> None:
         """Followers of the table in this process take this view (moved here, or in another process)."""
@@ -164,12 +162,9 @@ class Services:
             self._presence_sent[table_id] = asyncio.get_running_loop().time()
         else:
             self._presence_sent.pop(table_id, None)
-        if hasattr(self.notifier, 'share_presence'):
-            self.notifier.share_presence(table_id, count)  # the total comes back through _tell_presence
-        else:
-            self._tell_presence(table_id, count)
+        self.notifier.share_presence(table_id, count)  # the total comes back through _tell_presence
 
     def _tell_presence(self, table_id: str, total: int) -> None:
-        if hasattr(self.notifier, 'share_presence'):  # a total over every process: remember the others' part
-            self._viewing_elsewhere[table_id] = max(0, total - len(self.viewers.get(table_id, ())))
+        """Every process's viewers of the table; the part that is not this process's is kept for newcomers."""
+        self._viewing_elsewhere[table_id] = max(0, total - len(self.viewers.get(table_id, ())))
         self.presence_event(table_id).emit(total)
