@@ -81,7 +81,7 @@ def test_lf_crlf_and_lone_cr_all_end_rows_and_empty_lines_are_counted(tmp_path):
     assert '2 empty lines were skipped.' in meta['warnings']
 
 
-# -- rule 4: delimiters --------------------------------------------------------
+# -- rule 4: delimiters (as issue #12 rewrote it; more in test_dialect.py) --------------------------------------------------------
 
 @pytest.mark.parametrize('data, delimiter, rows', [
     (b'a\tb,c\n1\t2,3\n', '\t', [['1', '2,3']]),
@@ -89,7 +89,7 @@ def test_lf_crlf_and_lone_cr_all_end_rows_and_empty_lines_are_counted(tmp_path):
     (b'a;b\n1;2\n', ';', [['1', '2']]),
     (b'a|b|c\n1|2|3\n', '|', [['1', '2', '3']]),
     (b'a,b;c;d\n1,2;3;4\n', ';', [['1,2', '3', '4']]),
-    (b'a,b\n1,2,3\n', '', [['1,2,3']]),
+    (b'a,b\n1,2,3\n', ',', [['1', '2', '3']]),  # half the records agree on three fields
     (b'just text\nmore text\n', '', [['more text']]),
 ])
 def test_delimiter_is_sniffed_by_the_rules(tmp_path, data, delimiter, rows):
@@ -156,7 +156,7 @@ def test_types_come_from_every_non_empty_value(tmp_path):
 
 
 def test_one_odd_value_far_down_makes_a_column_text(tmp_path):
-    lines = ['n'] + [str(i) for i in range(200_000)] + ['n/a']
+    lines = ['n'] + [str(i) for i in range(200_000)] + ['unknown']  # (n/a would be a missing-value token)
     meta, _, _ = read(tmp_path, ('\n'.join(lines) + '\n').encode())
     assert meta['columns'][0]['type'] == 'text'
     assert meta['rows'] == 200_001
@@ -204,34 +204,6 @@ def test_plainly_cyrillic_legacy_text_reads_as_its_own_encoding(tmp_path):
     meta, rows, names = read(tmp_path, data)
     assert names == ['имя', 'город'] and rows[0] == ['Иван Петров', 'Москва']
     assert meta['encoding'] == 'Windows-1251'
-
-
-# -- the fast and the careful path agree ----------------------------------------
-
-def both_paths(tmp_path: Path, data: bytes) -> tuple[list, list]:
-    from tsvcore import ingest as ingest_module
-    src = tmp_path / 'clean.tsv'
-    src.write_bytes(data)
-    results = []
-    width = ingest_module.first_width(data.decode(), '\t')
-    for path_name, extra in (('_fast_path', (width,)), ('_careful_path', ())):
-        out = tmp_path / f'{path_name}.arrow'
-        names, types, shape = getattr(ingest_module, path_name)(src, 0, '\t', out, *extra)
-        table = pa.ipc.open_file(pa.memory_map(str(out))).read_all()
-        results.append((names, types, shape.rows, table.to_pylist()))
-    return results[0], results[1]
-
-
-def test_fast_and_careful_paths_give_the_same_cells(tmp_path):
-    import random
-    rng = random.Random(7)
-    words = ['alpha', 'Beta', '', ' spaced ', '007', '1.50', '1e3', 'NA', 'crème', '日本', 'a"b', '2024-02-29', 'TRUE']
-    lines = ['id\tword\tnum\tmixed']
-    for i in range(30_000):
-        lines.append(f'{i}\t{rng.choice(words)}\t{rng.random():.4f}\t{rng.choice(words)}')
-    fast, careful = both_paths(tmp_path, ('\r\n'.join(lines) + '\r\n').encode())
-    assert fast == careful
-    assert fast[2] == 30_000
 
 
 @pytest.mark.parametrize('values, kind', [

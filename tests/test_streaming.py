@@ -52,11 +52,14 @@ def test_a_clean_multi_megabyte_file_parsed_while_arriving_matches_the_file(tmp_
 
 
 @pytest.mark.parametrize('poison, reader, row', [
-    (b'x\t"two\nlines"\t1\n', 'careful', {'id': 'x', 'name': 'two\nlines', 'code': '1'}),  # a quote after a tab
-    (b'"7"\tseven\t1\n', 'careful', {'id': '7', 'name': 'seven', 'code': '1'}),            # a quote opening a line
+    (b'x\t"two\nlines"\t1\n', 'fast', {'id': 'x', 'name': 'two\nlines', 'code': '1'}),     # a quote after a tab
+    (b'"7"\tseven\t1\n', 'fast', {'id': '7', 'name': 'seven', 'code': '1'}),               # a quote opening a line
     (b'8\tsay "hi"\t1\n', 'fast', {'id': '8', 'name': 'say "hi"', 'code': '1'}),            # quotes inside text
-], ids=['quoted-field', 'quote-opens-line', 'quotes-inside-text'])
-def test_a_quote_late_in_the_file_calls_the_bet_off_only_when_it_opens_a_field(tmp_path, poison, reader, row):
+    (b'9\t"open\t1\n', 'careful', {'id': '9', 'name': '"open', 'code': '1'}),               # a quote that never closes
+    (b'10\t"ab"cd\t1\n', 'careful', {'id': '10', 'name': '"ab"cd', 'code': '1'}),           # text after a closing quote
+], ids=['quoted-field', 'quote-opens-line', 'quotes-inside-text', 'unclosed', 'text-after-close'])
+def test_a_late_quote_reads_the_same_streamed_and_only_a_malformed_one_needs_the_careful_reader(
+        tmp_path, poison, reader, row):
     src = big_file(tmp_path / 'late.tsv', 400_000, poison_at=300_000, poison=poison)
     streamed, plain = streamed_ingest(tmp_path, src), plain_ingest(tmp_path, src)
     assert same(streamed[0], plain[0]) and streamed[1] == plain[1]
@@ -77,16 +80,16 @@ def test_a_late_legacy_byte_and_a_ragged_row_call_the_bet_off(tmp_path):
 def test_any_failure_inside_the_streamed_parse_calls_the_bet_off_instead_of_losing_rows(tmp_path, monkeypatch):
     """The parse runs on other threads; a surprise there must not leave a table with rows missing."""
     from tsvcore import UnreadableFile
-    from tsvcore.ingest import FastWriter
+    from tsvcore.ingest import VersionWriter
     calls = []
-    original = FastWriter.add
+    original = VersionWriter.add
 
-    def flaky(self, part, **kwargs):
-        calls.append(part.num_rows)
+    def flaky(self, piece):
+        calls.append(piece.table.num_rows)
         if len(calls) == 2:
             raise UnreadableFile('surprise')
-        return original(self, part, **kwargs)
-    monkeypatch.setattr(FastWriter, 'add', flaky)
+        return original(self, piece)
+    monkeypatch.setattr(VersionWriter, 'add', flaky)
     src = big_file(tmp_path / 'clean.tsv', 400_000)
     streamed = StreamedParse(tmp_path / 'stream')
     with src.open('rb') as f:

@@ -1,11 +1,11 @@
 """Turning an uploaded file on disk into an immutable, columnar version.
 
-Two paths give the same cells. The fast path hands clean files (no field that
-starts with a quote, the same number of fields on every line) to PyArrow's CSV
-reader with quoting off and every column read as exact text. Anything else
-takes the careful path, the hand-written tokenizer, which keeps every byte.
-Either way batches stream into an Arrow IPC file, so memory stays bounded by a
-batch, not by the file.
+The file's encoding is decided (``encoding``), then its dialect (``dialect``:
+delimiter, and where the table starts), then ``reader.WindowReader`` reads its
+records into Arrow tables, through PyArrow wherever that is exact and record
+by record in Python where it is not, and ``VersionWriter`` writes them into
+one Arrow IPC file of text columns with the header's names and each column's
+type. Memory stays bounded by a stretch of the file, never the whole of it.
 """
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from . import encoding as enc
+from .dialect import Dialect, sniff
 from .errors import UnreadableFile
-from .tokenizer import LINE_BREAK, Records, sniff_delimiter
+from .reader import Piece, WindowReader
 from .types import TypeGuesser
 
 if TYPE_CHECKING:
@@ -31,8 +31,7 @@ if TYPE_CHECKING:
 
 DATA_FILE = 'data.arrow'
 META_FILE = 'meta.json'
-BATCH_ROWS = 65_536
-FAST_BLOCK = 1 << 20
+SNIFF_BYTES = 1 << 20   # the sniffer reads the first megabyte
 MAX_COLUMNS = 10_000
 MAX_CELL_BYTES = 10 * 1024 * 1024
 # Arrow's bundled mimalloc keeps freed segments (about 50 MB after a 100 MB
@@ -72,10 +71,6 @@ def start_writeback(path: Path) -> None:
         os.close(fd)
 
 
-class NeedsCarefulPath(Exception):
-    """The fast path met something only the careful path reads right."""
-
-
 @dataclass
 class Shape:
     """What parsing found, for the warnings and the metadata."""
@@ -87,6 +82,7 @@ class Shape:
     literal_quotes: int = 0
     renamed: int = 0
     added_columns: list[str] = field(default_factory=list)
+    careful_rows: int = 0   # rows the careful (Python) reader read: 0 for a file PyArrow read whole
 
 
 def header_names(cells: list[str], width: int) -> tuple[list[str], int]:
@@ -114,30 +110,12 @@ def header_names(cells: list[str], width: int) -> tuple[list[str], int]:
     return result, changed
 
 
-def read_head(path: Path, skip: int, size: int = 1 << 20) -> str:
-    """The beginning of a UTF-8 file as the sniffer sees it."""
+def read_head(path: Path, skip: int) -> tuple[bytes, bool]:
+    """The first megabyte of a UTF-8 file as the sniffer sees it, and whether it is the whole file."""
     with path.open('rb') as f:
         f.seek(skip)
-        data = f.read(size)
-    return head_text(data, complete=len(data) < size)
-
-
-def head_text(data: bytes, complete: bool) -> str:
-    """Decoded head bytes, cut at the last line break unless they are the whole file."""
-    text = data.decode('utf-8', errors='ignore')
-    if not complete:
-        last = max(text.rfind('\n'), text.rfind('\r'))
-        if last >= 0:
-            text = text[:last - 1 if text.endswith('\r\n', 0, last + 1) else last]
-    return text
-
-
-def first_width(head: str, delimiter: str) -> int:
-    """Fields on the first non-empty line, read without quoting (the fast path's view)."""
-    for line in LINE_BREAK.split(head):
-        if line:
-            return len(line.split(delimiter))
-    return 1
+        data = f.read(SNIFF_BYTES + 1)
+    return data[:SNIFF_BYTES], len(data) <= SNIFF_BYTES
 
 
 def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = None,
@@ -145,9 +123,9 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
     """Read ``upload`` into ``out_dir`` (data.arrow + meta.json); return the metadata.
 
     ``scan`` is the byte scan made while the upload streamed in, if there was
-    one; otherwise the file is scanned here. ``streamed`` is the fast path run
-    while the upload arrived; its result is used only where this function
-    would have taken the fast path with the same decisions. Raises UnreadableFile with a
+    one; otherwise the file is scanned here. ``streamed`` is the same reading
+    run while the upload arrived; its result is used only where it made the
+    same decisions (UTF-8, the same dialect). Raises UnreadableFile with a
     sentence for a person when the file cannot become a table. ``out_dir`` is
     a staging directory: the store decides whether it becomes a version.
     """
@@ -158,29 +136,24 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
         stats.utf8 = True  # the streamed parse read every byte as UTF-8 (PyArrow checks it)
     encoding = enc.detect(stats, upload)
     source, skip = upload, encoding.skip
-    if encoding.codec != 'utf-8':
+    strays = enc.StrayBytes()
+    if encoding.codec != 'utf-8' or encoding.strays:
         source, skip = out_dir / 'source.utf8', 0
-        stats = enc.transcode_to_utf8(upload, encoding, source)
+        stats = enc.transcode_to_utf8(upload, encoding, source, strays)
     try:
         if not stats.has_content:
             raise UnreadableFile('The file has no content: it holds only white space and line breaks.')
-        head = read_head(source, skip)
-        delimiter = sniff_delimiter(head)
+        dialect = sniff(*read_head(source, skip))
         data_path = out_dir / DATA_FILE
-        reader = 'fast'
-        try:
-            if not delimiter:
-                raise NeedsCarefulPath
-            bet = streamed.result() if streamed is not None and source == upload else None
-            if bet is not None and bet[0] == delimiter:
-                names, types, shape = bet[1]
-                streamed.data_path.rename(data_path)
-            else:
-                names, types, shape = _fast_path(source, skip, delimiter, data_path, first_width(head, delimiter))
-            shape.empty_lines = max(0, stats.lines - shape.rows - 1)
-        except NeedsCarefulPath:
-            reader = 'careful'
-            names, types, shape = _careful_path(source, skip, delimiter, data_path)
+        bet = streamed.result() if streamed is not None and source == upload else None
+        if bet is not None and bet[0] == dialect:
+            names, types, shape = bet[1]
+            streamed.data_path.rename(data_path)
+        else:
+            with source.open('rb') as f:
+                f.seek(skip + dialect.start)
+                names, types, shape = read_table(WindowReader(f, dialect.delimiter), data_path)
+        shape.empty_lines += dialect.empty_lines
     finally:
         if source != upload:
             source.unlink(missing_ok=True)
@@ -189,9 +162,9 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
         'rows': shape.rows,
         'columns': [{'name': n, 'type': t} for n, t in zip(names, types)],
         'encoding': encoding.label,
-        'delimiter': delimiter,
-        'warnings': _warnings(encoding, shape),
-        'reader': reader,
+        'delimiter': dialect.delimiter,
+        'warnings': dialect.notes + ([strays.warning()] if strays.count else []) + _warnings(encoding, shape),
+        'reader': 'careful' if shape.careful_rows else 'fast',
         'bytes': upload.stat().st_size,
         'uploaded_at': time.time(),
         'ingest_seconds': round(time.perf_counter() - started, 3),
@@ -199,6 +172,31 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
     (out_dir / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
     POOL.release_unused()  # hand the parse's memory back; the version lives on disk now
     return meta
+
+
+def read_table(reader: WindowReader, data_path: Path) -> tuple[list[str], list[str], Shape]:
+    """Every piece of ``reader`` into ``data_path``; the column names, their types and what reading met."""
+    writer: VersionWriter | None = None
+    try:
+        for piece in reader.pieces():
+            if writer is None:
+                assert reader.header is not None  # the reader reads the header before its first piece
+                writer = VersionWriter(data_path, reader.header)
+            writer.add(piece)
+            del piece
+            POOL.release_unused()  # keep the peak near one stretch, not the allocator's cache
+        if writer is None:
+            if reader.header is None:
+                raise UnreadableFile('The file has no content: it holds only white space and line breaks.')
+            writer = VersionWriter(data_path, reader.header)
+        names, types, shape = writer.close()
+    except BaseException:
+        if writer is not None:
+            writer.discard()
+        raise
+    shape.empty_lines = reader.empty_lines
+    shape.literal_quotes = reader.literal_quotes
+    return names, types, shape
 
 
 def _warnings(encoding: enc.Encoding, shape: Shape) -> list[str]:
@@ -239,185 +237,89 @@ def _check_width(width: int) -> None:
         raise UnreadableFile(f'The file has {width:,} columns; at most {MAX_COLUMNS:,} are supported.')
 
 
-def _fast_path(source: Path, skip: int, delimiter: str, data_path: Path,
-               width: int) -> tuple[list[str], list[str], Shape]:
-    """Clean files through PyArrow with quoting off and every cell as text.
+class VersionWriter:
+    """Pieces of rows in, one Arrow IPC file out: padding, widening, cell limits, type guesses.
 
-    Every column is declared a string up front: left to itself PyArrow would
-    infer types and turn 007 into 7.
-    """
-    with source.open('rb') as f:
-        f.seek(skip)
-        return fast_from_stream(f, delimiter, data_path, width)
-
-
-class FastWriter:
-    """The fast path's per-batch work: refuse quotes, take the header, guess types, write.
-
-    Fed PyArrow record batches in file order (first batch first, header row
-    included), from a file or from an upload as it arrives.
+    Short rows are padded with empty cells; a long row widens the table with
+    ``column_N`` columns (rule 7). Arrow IPC needs one schema per file, so each
+    width gets its own segment file, rewritten into one at the end only when
+    the width grew; the common case writes once.
     """
 
-    def __init__(self, data_path: Path) -> None:
+    def __init__(self, data_path: Path, header: list[str]) -> None:
+        _check_width(len(header))
         self.data_path = data_path
+        self.header = header
+        self.width = len(header)
         self.shape = Shape()
-        self.names: list[str] = []
-        self._schema = pa.schema([])
-        self._guesser = TypeGuesser(0)
+        self._guesser = TypeGuesser(self.width)
+        self._segments: list[tuple[Path, int]] = []
         self._writer: pa.ipc.RecordBatchFileWriter | None = None
+        self._schema = pa.schema([])
+        self._names = header_names(header, self.width)[0]
 
-    def add(self, part: pa.RecordBatch | pa.Table, quotes_possible: bool = True) -> None:
-        """Raises NeedsCarefulPath when a field starts with a quote.
+    def add(self, piece: Piece) -> None:
+        table = piece.table
+        rows, width, header = table.num_rows, table.num_columns, len(self.header)
+        if piece.widths is not None:
+            self.shape.short_rows += sum(1 for n in piece.widths if n < header)
+            self.shape.long_rows += sum(1 for n in piece.widths if n > header)
+        elif width != header:
+            self.shape.short_rows += rows if width < header else 0
+            self.shape.long_rows += rows if width > header else 0
+        if self._writer is None or width > self.width:
+            self._open_segment(max(width, self.width))
+        columns = list(table.columns)
+        if width < self.width:
+            empty = pa.chunked_array([pa.repeat('', rows).cast(pa.string())])
+            columns += [empty] * (self.width - width)
+        _check_cells(columns, self._names)
+        self._guesser.widen(self.width)
+        self._guesser.feed(columns)
+        assert self._writer is not None
+        self._writer.write_table(pa.Table.from_arrays(columns, schema=self._schema))
+        start_writeback(self._segments[-1][0])
+        self.shape.rows += rows
+        self.shape.careful_rows += rows if piece.careful else 0
 
-        A table (several batches) is checked in one call per column, far fewer
-        calls than batch by batch. ``quotes_possible=False`` says the caller
-        already knows from the raw bytes that no field starts with a quote.
-        """
-        if quotes_possible and _any_starts_with_quote(part):
-            raise NeedsCarefulPath
-        if self._writer is None:
-            if part.num_rows == 0:
-                return
-            _check_width(part.num_columns)
-            header = [part.column(i)[0].as_py() for i in range(part.num_columns)]
-            self.names, self.shape.renamed = header_names(header, part.num_columns)
-            self._schema = pa.schema([pa.field(n, pa.string()) for n in self.names])
-            self._guesser = TypeGuesser(len(self.names))
-            self._writer = pa.ipc.new_file(str(self.data_path), self._schema)
-            part = part.slice(1)
-        _check_cells(part.columns, self.names)
-        if isinstance(part, pa.Table):
-            part = pa.Table.from_arrays(part.columns, schema=self._schema)
-            self._guesser.feed(part.columns)
-            self._writer.write_table(part)
-            start_writeback(self.data_path)  # a table is a stretch of megabytes: worth starting the disk
-        else:
-            part = pa.RecordBatch.from_arrays(part.columns, schema=self._schema)
-            self._guesser.feed(part.columns)
-            self._writer.write_batch(part)
-        self.shape.rows += part.num_rows
+    def _open_segment(self, width: int) -> None:
+        _check_width(width)
+        if self._writer is not None:
+            self._writer.close()
+        self.width = width
+        self._names = header_names(self.header, width)[0]
+        segment = self.data_path.with_name(f'{self.data_path.name}.{len(self._segments)}')
+        names = self._names if not self._segments else [f'f{i}' for i in range(width)]
+        self._schema = pa.schema([pa.field(n, pa.string()) for n in names])
+        self._writer = pa.ipc.new_file(str(segment), self._schema)
+        self._segments.append((segment, width))
 
     def close(self) -> tuple[list[str], list[str], Shape]:
         if self._writer is None:
-            raise NeedsCarefulPath
+            self._open_segment(self.width)  # a header without rows
+        assert self._writer is not None
         self._writer.close()
         self._writer = None
-        return self.names, self._guesser.types(), self.shape
+        names, self.shape.renamed = header_names(self.header, self.width)
+        self.shape.renamed -= self.width - len(self.header)  # invented names for added columns are not renames
+        self.shape.added_columns = names[len(self.header):]
+        self._guesser.widen(self.width)
+        try:
+            _join_segments(self._segments, names, self.data_path)
+        finally:
+            self._remove_segments()
+        return names, self._guesser.types(), self.shape
 
     def discard(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        self._remove_segments()
         self.data_path.unlink(missing_ok=True)
 
-
-def fast_options(delimiter: str, width: int) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
-    """PyArrow's reader with quoting off and every one of ``width`` columns as exact text."""
-    _check_width(width)
-    generic = [f'f{i}' for i in range(width)]
-    return (pacsv.ReadOptions(column_names=generic, block_size=FAST_BLOCK, use_threads=True),
-            pacsv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False,
-                               escape_char=False, newlines_in_values=False, ignore_empty_lines=True),
-            _all_text_options(generic))
-
-
-def fast_from_stream(f: BinaryIO, delimiter: str, data_path: Path, width: int) -> tuple[list[str], list[str], Shape]:
-    """The fast path over a binary stream, batch by batch."""
-    read_options, parse_options, convert_options = fast_options(delimiter, width)
-    writer = FastWriter(data_path)
-    try:
-        try:
-            for batch in pacsv.open_csv(f, read_options=read_options, parse_options=parse_options,
-                                        convert_options=convert_options):
-                writer.add(batch)
-                del batch
-                POOL.release_unused()  # keep the peak near one block, not the allocator's cache
-        except pa.ArrowInvalid as error:  # ragged rows, or a line longer than a block
-            raise NeedsCarefulPath from error
-        return writer.close()
-    except NeedsCarefulPath:
-        writer.discard()
-        raise
-
-
-def _all_text_options(names: list[str]) -> pacsv.ConvertOptions:
-    """Every cell as its exact text: no nulls, no booleans, no numbers."""
-    return pacsv.ConvertOptions(check_utf8=True, strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                null_values=[], true_values=[], false_values=[], auto_dict_encode=False,
-                                column_types={n: pa.string() for n in names}, timestamp_parsers=[])
-
-
-def _any_starts_with_quote(part: pa.RecordBatch | pa.Table) -> bool:
-    """A field that starts with a quote may be a quoted field (rule 5)."""
-    return any(pc.any(pc.starts_with(col, '"')).as_py() for col in part.columns)
-
-
-def _careful_path(source: Path, skip: int, delimiter: str, data_path: Path) -> tuple[list[str], list[str], Shape]:
-    """One pass of the hand-written tokenizer, batch by batch into Arrow.
-
-    A long row widens the table, and Arrow IPC needs one schema per file, so
-    each width gets its own segment file; only when the width grew are the
-    segments rewritten into one file with empty cells padded in. The common
-    case writes once.
-    """
-    utf8 = enc.Encoding('utf-8', skip)
-    shape = Shape()
-    records = Records(enc.decode_chunks(source, utf8), delimiter)
-    header = next(records, None)
-    if header is None:
-        raise UnreadableFile('The file has no content: it holds only white space and line breaks.')
-    width = len(header)
-    _check_width(width)
-    guesser = TypeGuesser(width)
-    segments: list[tuple[Path, int]] = []
-    writer = None
-    schema = pa.schema([])
-    try:
-        for rows in records.batches(BATCH_ROWS):
-            lengths = list(map(len, rows))
-            widest = max(width, max(lengths))
-            if min(lengths) != len(header) or widest != len(header):
-                shape.short_rows += sum(1 for n in lengths if n < len(header))
-                shape.long_rows += sum(1 for n in lengths if n > len(header))
-            if writer is None or widest > width:
-                _check_width(widest)
-                if writer is not None:
-                    writer.close()
-                width = widest
-                segment = data_path.with_name(f'{data_path.name}.{len(segments)}')
-                names = header_names(header, width)[0] if not segments else [f'f{i}' for i in range(width)]
-                schema = pa.schema([pa.field(n, pa.string()) for n in names])
-                writer = pa.ipc.new_file(str(segment), schema)
-                segments.append((segment, width))
-            if min(lengths) != width or max(lengths) != width:
-                for i, row in enumerate(rows):
-                    if len(row) != width:
-                        rows[i] = row + [''] * (width - len(row))
-            arrays = [pa.array(col, pa.string()) for col in zip(*rows)]
-            _check_cells(arrays, header_names(header, width)[0])
-            guesser.widen(width)
-            guesser.feed(arrays)
-            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
-            del arrays, rows
-            POOL.release_unused()
-        if writer is not None:
-            writer.close()
-        shape.rows = _rows_written(segments)
-        shape.empty_lines = records.empty_lines
-        shape.literal_quotes = records.literal_quotes
-        names, shape.renamed = header_names(header, width)
-        shape.renamed -= width - len(header)  # invented names for added columns are not renames
-        shape.added_columns = names[len(header):]
-        guesser.widen(width)
-        _join_segments(segments, names, data_path)
-    finally:
-        for segment, _ in segments:
+    def _remove_segments(self) -> None:
+        for segment, _ in self._segments:
             segment.unlink(missing_ok=True)
-    return names, guesser.types(), shape
-
-
-def _rows_written(segments: list[tuple[Path, int]]) -> int:
-    return sum(pa.ipc.open_file(pa.memory_map(str(p))).read_all().num_rows for p, _ in segments)
 
 
 def _join_segments(segments: list[tuple[Path, int]], names: list[str], data_path: Path) -> None:

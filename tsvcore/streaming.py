@@ -1,13 +1,16 @@
-"""Parsing an upload while it is still arriving.
+"""Reading an upload while it is still arriving.
 
-Most uploads are clean UTF-8 files, so the engine bets on it: once the first
-megabyte is in, each further stretch of whole lines is parsed by the fast path
-as soon as it arrives, in the same worker call that writes it to disk. By the
-time the last byte is in, the version file is nearly written. If the bet fails
-(a legacy encoding, a quoted field, a ragged row, a NUL byte), the streamed
-result is thrown away and the file on disk is read the ordinary way, with
-exactly the same rules. Nothing here decides what a file means; it only saves
-time when the ordinary path would decide "fast path" anyway.
+Most uploads are UTF-8 files, so the engine bets on it: once the first
+megabyte is in, the dialect is sniffed and the same ``WindowReader`` that
+reads files from disk reads the upload from a pipe, as its bytes arrive, on
+a parse thread, while a writer thread writes what it read. By the time the
+last byte is in, the version file is nearly written. If the bet fails (a
+legacy encoding, a NUL byte, anything unexpected), the streamed result is
+thrown away and the file on disk is read the ordinary way, with exactly the
+same rules. Nothing here decides what a file means; it only saves time.
+
+Imports run one way: this module uses ``ingest`` (the writer), never the
+other way round.
 """
 from __future__ import annotations
 
@@ -17,15 +20,11 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
+from .dialect import Dialect, sniff
+from .ingest import POOL, SNIFF_BYTES, Shape, VersionWriter
+from .reader import Piece, WindowReader
 
-from .ingest import POOL, FastWriter, NeedsCarefulPath, Shape, fast_options, first_width, head_text
-from .tokenizer import sniff_delimiter
-
-SNIFF_BYTES = 1 << 20   # the same first megabyte the ordinary path sniffs
-IN_FLIGHT = 2           # stretches received but not yet written; the sender waits beyond that
+IN_FLIGHT = 2           # pieces read but not yet written; the reader waits beyond that
 # Shared by all uploads (one thread each): threads made per upload cost each new upload a
 # few MB of fresh allocator arenas. Order within an upload is kept because each is FIFO.
 PARSER = ThreadPoolExecutor(1, thread_name_prefix='stream-parse')
@@ -33,12 +32,12 @@ WRITER = ThreadPoolExecutor(1, thread_name_prefix='stream-write')
 
 
 def stretch_for(expected_bytes: int | None) -> int:
-    """How many bytes of whole lines to parse at a time.
+    """How many bytes to read at a time.
 
     Larger stretches parse faster (fewer calls) but hold more memory, and
-    the pipeline holds up to IN_FLIGHT of them at once; a 32nd of the file,
-    between 1 and 8 MB, kept the peak near half the file's size for 50 and
-    100 MB uploads (a 24th pushed a 48 MB upload's peak to 0.9x; a 48th, 1 MB
+    the pipeline holds a few of them at once; a 32nd of the file, between 1
+    and 8 MB, kept the peak near half the file's size for 50 and 100 MB
+    uploads (a 24th pushed a 48 MB upload's peak to 0.9x; a 48th, 1 MB
     stretches, made it 25% slower).
     """
     if not expected_bytes:
@@ -46,71 +45,115 @@ def stretch_for(expected_bytes: int | None) -> int:
     return max(1 << 20, min(8 << 20, expected_bytes // 32))
 
 
+class Abandoned(Exception):
+    """The bet is off: the reader stops where it is."""
+
+
+class Pipe:
+    """Bytes from the receiving thread to the parse thread, with backpressure.
+
+    ``read(n)`` waits until ``n`` bytes are there or the upload is complete;
+    ``put`` waits while ``limit`` bytes are waiting to be read, so a slow parse
+    slows the sender instead of filling memory.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._limit = limit
+        self._closed = False
+        self._aborted = False
+        self._cond = threading.Condition()
+
+    def put(self, chunk: bytes) -> None:
+        with self._cond:
+            while self._size >= self._limit and not self._aborted:
+                self._cond.wait()
+            if self._aborted:
+                return
+            self._chunks.append(chunk)
+            self._size += len(chunk)
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def abort(self) -> None:
+        with self._cond:
+            self._aborted = True
+            self._chunks, self._size = [], 0
+            self._cond.notify_all()
+
+    def read(self, n: int) -> bytes:
+        with self._cond:
+            while self._size < n and not self._closed and not self._aborted:
+                self._cond.wait()
+            if self._aborted:
+                raise Abandoned
+            data = b''.join(self._chunks)
+            self._chunks = [data[n:]] if len(data) > n else []
+            self._size = len(data) - min(n, len(data))
+            self._cond.notify_all()
+            return data[:n]
+
+
 class StreamedParse:
-    """The fast path run on an upload as it streams in; a bet that may be called off.
+    """The ordinary reading run on an upload as it streams in; a bet that may be called off.
 
     ``feed`` and ``finish`` are called in order, from one worker at a time.
-    Each stretch then goes through two more threads, one parsing and one
-    checking and writing, so that receiving, parsing and writing overlap like
-    a production line instead of taking turns (measured: 0.62 s of work on one
-    thread for a 95 MB upload; most of PyArrow's kernels release the GIL).
+    Receiving, parsing and writing overlap like a production line instead of
+    taking turns (most of PyArrow's kernels release the GIL).
     """
 
     def __init__(self, workdir: Path, expected_bytes: int | None = None) -> None:
         self.workdir = workdir
         self.stretch = stretch_for(expected_bytes)
         self.data_path = workdir / 'streamed.arrow'
-        self._pending: list[bytes] = []
-        self._pending_bytes = 0
-        self._started = False
+        self._head: list[bytes] = []
+        self._head_bytes = 0
+        self._pipe = Pipe(2 * self.stretch)
+        self._dialect: Dialect | None = None
         self._abandoned = False
-        self._writer: FastWriter | None = None
-        self._options: tuple | None = None
-        self._delimiter = ''
-        self._result: tuple[str, tuple[list[str], list[str], Shape]] | None = None
-        self._parsing: list[Future] = []
+        self._writer: VersionWriter | None = None
+        self._reader: WindowReader | None = None
+        self._parsing: Future | None = None
         self._writing: list[Future] = []
         self._in_flight = threading.Semaphore(IN_FLIGHT)
+        self._result: tuple[Dialect, tuple[list[str], list[str], Shape]] | None = None
 
     def feed(self, chunk: bytes) -> None:
         if self._abandoned:
             return
-        self._pending.append(chunk)
-        self._pending_bytes += len(chunk)
-        if not self._started:
-            if self._pending_bytes < SNIFF_BYTES:
-                return
-            self._start(final=False)
-        if self._pending_bytes >= self.stretch:
-            data = b''.join(self._pending)
-            cut = max(data.rfind(b'\n'), data.rfind(b'\r')) + 1
-            self._pending, self._pending_bytes = [data[cut:]], len(data) - cut
-            if cut > 0:
-                self._parse(data, cut)
-            elif self._pending_bytes > 4 * self.stretch:
-                self._abandon()  # a line this long is no clean file; the careful path will judge it
+        if self._dialect is None:
+            self._head.append(chunk)
+            self._head_bytes += len(chunk)
+            if self._head_bytes > SNIFF_BYTES + len(codecs.BOM_UTF8):
+                self._start(final=False)
+            return
+        self._pipe.put(chunk)
 
     def finish(self) -> None:
-        """The upload is complete: parse what is left and close the file."""
-        if not self._abandoned:
-            if not self._started:
-                self._start(final=True)
-            block = b''.join(self._pending)
-            self._pending, self._pending_bytes = [], 0
-            if block and not self._abandoned:
-                self._parse(block, len(block))
+        """The upload is complete: read what is left and close the file."""
+        if not self._abandoned and self._dialect is None:
+            self._start(final=True)
+        self._pipe.close()
         self._wait()
-        if self._abandoned or self._writer is None:
+        if self._abandoned or self._writer is None or self._reader is None:
             self._discard()
             return
         try:
-            self._result = self._delimiter, self._writer.close()
-        except NeedsCarefulPath:
+            names, types, shape = self._writer.close()
+        except Exception:  # the ordinary path will say what is wrong
             self._abandon()
             self._discard()
+            return
+        shape.empty_lines, shape.literal_quotes = self._reader.empty_lines, self._reader.literal_quotes
+        self._result = self._dialect, (names, types, shape)
 
-    def result(self) -> tuple[str, tuple[list[str], list[str], Shape]] | None:
-        """(delimiter, fast-path result) if the bet held, else None."""
+    def result(self) -> tuple[Dialect, tuple[list[str], list[str], Shape]] | None:
+        """(dialect, what ``ingest.read_table`` answers) if the bet held, else None."""
         return None if self._abandoned else self._result
 
     def abandon(self) -> None:
@@ -124,13 +167,15 @@ class StreamedParse:
         POOL.release_unused()
 
     def _abandon(self) -> None:
-        """Called off; the threads skip what is still queued, and the file is dropped once they are idle."""
+        """Called off; the threads stop at their next step, and the file is dropped once they are idle."""
         self._abandoned = True
-        self._pending, self._pending_bytes = [], 0
+        self._head, self._head_bytes = [], 0
+        self._pipe.abort()
 
     def _wait(self) -> None:
-        wait(self._parsing)   # every stretch parsed and handed on...
-        wait(self._writing)   # ...and written
+        if self._parsing is not None:
+            wait([self._parsing])   # every stretch read and handed on...
+        wait(self._writing)         # ...and written
 
     def _discard(self) -> None:
         if self._writer is not None:
@@ -138,76 +183,49 @@ class StreamedParse:
             self._writer = None
 
     def _start(self, final: bool) -> None:
-        self._started = True
-        joined = b''.join(self._pending)
-        head = joined[:SNIFF_BYTES + len(codecs.BOM_UTF8)]
-        skip = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
-        if not head or b'\x00' in head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            self._abandon()  # not a clean UTF-8 file: leave it to the ordinary path
+        joined = b''.join(self._head)
+        self._head, self._head_bytes = [], 0
+        skip = len(codecs.BOM_UTF8) if joined.startswith(codecs.BOM_UTF8) else 0
+        head = joined[skip:skip + SNIFF_BYTES]
+        if not head.strip() or b'\x00' in head or joined.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            self._abandon()  # not a UTF-8 text file: leave it to the ordinary path
             return
-        data = head[skip:skip + SNIFF_BYTES]
-        text = head_text(data, complete=final and len(joined) - skip <= SNIFF_BYTES)
-        delimiter = sniff_delimiter(text)
-        if not delimiter:
-            self._abandon()
-            return
-        self._pending, self._pending_bytes = [joined[skip:]], len(joined) - skip
-        self._delimiter = delimiter
-        read_options, parse_options, convert_options = fast_options(delimiter, first_width(text, delimiter))
-        read_options.block_size = 1 << 20
-        read_options.use_threads = False  # the stages are the parallelism; Arrow's pool would compete with them
-        self._options = read_options, parse_options, convert_options
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self._writer = FastWriter(self.data_path)
-
-    def _parse(self, data: bytes, end: int) -> None:
-        """Queue ``data[:end]``, whole lines; waits while IN_FLIGHT stretches are still being worked on."""
-        try:  # here: the parse thread is the busiest stage
-            quotes = self._quote_may_start_field(data, end)
-        except Exception:  # a surprise costs only speed: the per-column check then runs
-            quotes = True
-        self._in_flight.acquire()
-        self._parsing.append(PARSER.submit(self._read, data, end, quotes))
-
-    def _read(self, data: bytes, end: int, quotes: bool) -> None:
-        handed_on = False
         try:
-            if self._abandoned:
+            head.decode('utf-8')
+        except UnicodeDecodeError as error:
+            if error.start < len(head) - 3:  # not merely a character cut at the end of the megabyte
+                self._abandon()
                 return
-            assert self._options is not None
-            read_options, parse_options, convert_options = self._options
-            table = pacsv.read_csv(pa.py_buffer(data).slice(0, end), read_options=read_options,
-                                   parse_options=parse_options, convert_options=convert_options)
-            self._writing.append(WRITER.submit(self._write, table, quotes))
-            handed_on = True
-        except Exception:  # ragged rows, a bad byte, anything: the ordinary path reads the file and judges
-            self._abandon()
-        finally:
-            if not handed_on:
-                self._in_flight.release()
+        self._dialect = sniff(head, complete=final and len(joined) - skip <= SNIFF_BYTES)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._pipe.put(joined[skip + self._dialect.start:])
+        self._reader = WindowReader(self._pipe, self._dialect.delimiter, use_threads=False, stretch=self.stretch)
+        self._parsing = PARSER.submit(self._read)
 
-    def _write(self, table: pa.Table, quotes: bool) -> None:
+    def _read(self) -> None:
+        """On the parse thread: every piece of the upload, handed to the writer thread in order."""
+        assert self._reader is not None
+        try:
+            for piece in self._reader.pieces():
+                if self._abandoned:
+                    return
+                if self._writer is None:
+                    assert self._reader.header is not None
+                    self._writer = VersionWriter(self.data_path, self._reader.header)
+                self._in_flight.acquire()
+                self._writing.append(WRITER.submit(self._write, piece))
+            if self._writer is None and self._reader.header is not None:
+                self._writer = VersionWriter(self.data_path, self._reader.header)
+        except Exception:  # a bad byte, a refusal, anything: the ordinary path reads the file and judges
+            self._abandon()
+
+    def _write(self, piece: Piece) -> None:
         try:
             if not self._abandoned and self._writer is not None:
-                self._writer.add(table, quotes_possible=quotes)  # all of the stretch's batches at once
-        except Exception:  # a quote, an oversized cell...: the bet is off, the ordinary path says why
+                self._writer.add(piece)
+        except Exception:  # an oversized cell...: the bet is off, the ordinary path says why
             self._abandon()
         finally:
-            del table
+            del piece
             POOL.release_unused()
             self._in_flight.release()
-
-    def _quote_may_start_field(self, data: bytes, end: int) -> bool:
-        """Whether any field in ``data[:end]`` starts with a quote, judged from the raw bytes.
-
-        A stretch starts at a line start, so a quote that starts a field is the
-        first byte or follows the delimiter or a line break. Vectorised: a
-        byte search for two-byte markers measured 0.24 s on 95 MB, this 0.03 s.
-        """
-        raw = np.frombuffer(data, np.uint8, count=end)
-        quotes = np.flatnonzero(raw == ord('"'))
-        if len(quotes) == 0:
-            return False
-        if quotes[0] == 0:
-            return True
-        return bool(np.isin(raw[quotes - 1], [ord(self._delimiter), ord('\n'), ord('\r')]).any())

@@ -127,7 +127,7 @@ async def receive(request: Request, path: Path, limit: int, streamed: StreamedPa
         raise
     sink.close()
     if streamed is not None:
-        streamed.finish()
+        await run.io_bound(streamed.finish)  # waits for the parse and write threads: not on the event loop
     return path, name, sink.scan.finish()
 
 
