@@ -11,6 +11,7 @@ consulted for text that is plainly not Western European.
 from __future__ import annotations
 
 import codecs
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,7 @@ class Encoding:
     codec: str          # a Python codec name, or 'cp1252' meaning our lenient variant
     skip: int = 0       # length of the byte-order mark
     bom: bool = False
+    strays: bool = False  # UTF-8 with a few bytes that are not: those are read as Windows-1252, one by one
 
     @property
     def label(self) -> str:
@@ -207,6 +209,9 @@ def detect(scan: ByteScan, path: Path) -> Encoding:
     head = scan.head
     for bom, codec in BOMS:
         if head.startswith(bom):
+            if codec == 'utf-8':
+                scan.ensure_utf8_known(path)
+                return Encoding(codec, len(bom), bom=True, strays=not scan.utf8)
             return Encoding(codec, len(bom), bom=True)
     refuse_binary(head)
     if b'\x00' in head:
@@ -219,7 +224,28 @@ def detect(scan: ByteScan, path: Path) -> Encoding:
     scan.ensure_utf8_known(path)
     if scan.utf8:
         return Encoding('utf-8')
+    if _mostly_utf8(path):
+        return Encoding('utf-8', strays=True)
     return Encoding(_legacy_codec(path))
+
+
+def _mostly_utf8(path: Path) -> bool:
+    """More of the file's non-ASCII text is valid UTF-8 than not: two files pasted together, one stray byte.
+
+    Counted over the whole file: the extra bytes of valid multi-byte characters
+    against the bytes that are not UTF-8 at all. A file of ASCII with a few
+    Latin-1 bytes has no valid multi-byte character and stays Windows-1252,
+    which reads it the same way.
+    """
+    decoder = codecs.getincrementaldecoder('utf-8')(errors='replace')
+    extra = invalid = 0
+    with path.open('rb') as f:
+        while data := f.read(CHUNK):
+            text = decoder.decode(data)
+            replaced = text.count('\ufffd')
+            invalid += replaced
+            extra += len(data) - len(text)
+    return extra > invalid
 
 
 def _legacy_codec(path: Path) -> str:
@@ -242,8 +268,56 @@ def _legacy_codec(path: Path) -> str:
     return best.encoding
 
 
-def decode_chunks(path: Path, encoding: Encoding, chunk: int = CHUNK):
+class StrayBytes:
+    """Counts the bytes that were not UTF-8 and were read as Windows-1252, one by one.
+
+    ``count`` is how many there were; ``first_line`` the 1-based line of the
+    first one (so a person can find it in the file).
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first_line: int | None = None
+        self.lines_before = 0          # line breaks in the chunks decoded before the current one
+
+    def replace(self, error: UnicodeDecodeError) -> tuple[str, int]:
+        bad = error.object[error.start:error.end]
+        if self.first_line is None:
+            self.first_line = self.lines_before + error.object.count(b'\n', 0, error.start) + 1
+        self.count += len(bad)
+        return bad.decode('latin-1').translate(CP1252_TRANSLATE), error.end
+
+    def warning(self) -> str | None:
+        if not self.count:
+            return None
+        what = 'byte was' if self.count == 1 else 'bytes were'
+        return (f'{self.count:,} {what} not valid UTF-8 and read as Windows-1252 '
+                f'(the first on line {self.first_line:,}).')
+
+
+# One error handler for the process (codecs keeps every registered one for
+# good); it reports to the StrayBytes of the decode running on its thread.
+_DECODING = threading.local()
+codecs.register_error('tsv-stray', lambda error: _DECODING.strays.replace(error))
+
+
+def decode_chunks(path: Path, encoding: Encoding, chunk: int = CHUNK, strays: StrayBytes | None = None):
     """Yield the file's text in pieces, never failing on a byte."""
+    if encoding.strays:
+        strays = strays or StrayBytes()
+        decoder = codecs.getincrementaldecoder('utf-8')(errors='tsv-stray')
+        with path.open('rb') as f:
+            f.seek(encoding.skip)
+            while data := f.read(chunk):
+                _DECODING.strays = strays
+                text = decoder.decode(data)
+                strays.lines_before += data.count(b'\n')
+                yield text
+            _DECODING.strays = strays
+            tail = decoder.decode(b'', final=True)
+            if tail:
+                yield tail
+        return
     if encoding.codec == 'cp1252':
         with path.open('rb') as f:
             while data := f.read(chunk):
@@ -259,11 +333,11 @@ def decode_chunks(path: Path, encoding: Encoding, chunk: int = CHUNK):
             yield tail
 
 
-def transcode_to_utf8(path: Path, encoding: Encoding, dest: Path) -> ByteScan:
+def transcode_to_utf8(path: Path, encoding: Encoding, dest: Path, strays: StrayBytes | None = None) -> ByteScan:
     """Write the file's text as UTF-8 so the columnar reader can take it; scan what was written."""
     scan = ByteScan()
     with dest.open('wb') as out:
-        for text in decode_chunks(path, encoding):
+        for text in decode_chunks(path, encoding, strays=strays):
             data = text.encode('utf-8')
             scan.feed(data)
             out.write(data)

@@ -6,6 +6,7 @@ Computed once per version and column with Arrow kernels over the stored
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 
 import numpy as np
 import pyarrow as pa
@@ -41,6 +42,8 @@ def profile(column: pa.ChunkedArray, kind: str) -> dict:
 def _show(value) -> str | float | int:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, decimal.Decimal):  # integers past 64 bits: exact, as text
+        return str(int(value))
     return value
 
 

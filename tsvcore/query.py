@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from .errors import BadParameter
 from .profile import profile
 from .store import Store
-from .types import BOOLEAN, DATE, DATETIME, INTEGER, NUMBER, sort_key
+from .types import BOOLEAN, DATE, DATETIME, INTEGER, MISSING_TOKENS, NUMBER, sort_key
 
 MAX_LIMIT = 1000
 
@@ -88,12 +88,13 @@ def _chunk_starts(table: pa.Table) -> np.ndarray:
 
 # Every character a cell of a typed column can hold (see types.PATTERNS): a
 # query with any other character cannot match there, so those columns are skipped.
+_MISSING_CHARS = set(''.join(MISSING_TOKENS))  # typed columns may also hold "NA", "null", "#N/A"...
 TYPE_ALPHABETS = {
-    INTEGER: set('0123456789+-'),
-    NUMBER: set('0123456789+-.eE'),
-    DATE: set('0123456789-'),
-    DATETIME: set('0123456789-:T .Z+'),
-    BOOLEAN: set('truefalsTRUEFALS'),
+    INTEGER: set('0123456789+-') | _MISSING_CHARS,
+    NUMBER: set('0123456789+-.eE') | _MISSING_CHARS,
+    DATE: set('0123456789-') | _MISSING_CHARS,
+    DATETIME: set('0123456789-:T .Z+') | _MISSING_CHARS,
+    BOOLEAN: set('truefalsTRUEFALS') | _MISSING_CHARS,
 }
 SEARCH_POOL = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix='search')
 
