@@ -196,3 +196,46 @@ def test_wide_batches_get_the_same_types_as_narrow_ones(monkeypatch):
     narrow.feed(columns)
     assert wide.types() == narrow.types()
     assert len(set(wide.types())) >= 4
+
+
+# -- round trips: a download reads back to the same table ---------------------------
+
+
+
+def _round_trip(tmp_path, names: list[str], rows: list[list[str]], fmt: str) -> tuple[list[str], list[list[str]]]:
+    import pyarrow as pa
+
+    from tsvcore.export import export
+    table = pa.table({f'f{i}': pa.array([r[i] for r in rows], pa.string()) for i in range(len(names))})
+    data = b''.join(export(table, names, fmt))
+    meta, got, got_names = read(tmp_path, data)
+    return got_names, got
+
+
+def test_a_one_column_table_of_names_with_commas_and_empty_cells_round_trips(tmp_path):
+    names, rows = ['Last, First'], [['Doe, Jane'], [''], ['Roe; Rick'], ['a|b'], ['"quoted"'], ['']]
+    for fmt in ('tsv', 'csv'):
+        assert _round_trip(tmp_path, names, rows, fmt) == (names, rows), fmt
+
+
+def test_a_tsv_whose_every_row_holds_commas_stays_tab_separated(tmp_path):
+    names, rows = ['id', 'name'], [[str(i), f'Smith, John {i}'] for i in range(50)]
+    assert _round_trip(tmp_path, names, rows, 'tsv') == (names, rows)
+
+
+def test_random_tables_round_trip_through_the_tsv_download(tmp_path):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    cell = st.text(st.characters(blacklist_categories=('Cs',), blacklist_characters='\x00\x01'), max_size=8) | \
+        st.sampled_from(['', '"', '""', '"q"', '\t', '\r\n', '\n', '\r', ',', ';', '|', 'a,b', 'x;y', 'sep=,',
+                         ' ', '"open', 'NA'])
+    name = st.text(st.characters(whitelist_categories=('Ll', 'Lu', 'Nd')), min_size=1, max_size=6)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.integers(1, 4).flatmap(lambda width: st.tuples(
+        st.lists(name, min_size=width, max_size=width, unique=True),
+        st.lists(st.lists(cell, min_size=width, max_size=width), max_size=8))))
+    def check(table):
+        names, rows = table
+        assert _round_trip(tmp_path, names, rows, 'tsv') == (names, rows)
+    check()

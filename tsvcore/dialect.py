@@ -8,7 +8,10 @@ became one column:
 - otherwise the first 100 non-empty records are read with each candidate
   (tab, comma, semicolon, pipe) by the quoting rule, and the candidate that
   splits the most records into the same number (> 1) of fields wins, ties
-  going to more fields, then to tab, comma, semicolon, pipe. A candidate must
+  going to more fields, then to tab, comma, semicolon, pipe; except that tab
+  wins every tie it is in: commas inside the cells of a TSV file ("Smith,
+  John" in every row) are common, tabs inside CSV cells are not, and our own
+  TSV downloads must read back as they were written. A candidate must
   agree on at least half of the sample, so one ragged row or a trailing
   delimiter on every row does not make a delimited file one column, and
   prose with a comma here and there stays prose;
@@ -85,7 +88,7 @@ def _best_candidate(head: bytes, pos: int, complete: bool) -> tuple[tuple[str, i
     A near miss splits most records into more than one field, but into
     different numbers of them: the file stays one column, with a note.
     """
-    best: tuple[int, int, int] | None = None
+    best: tuple[int, bool, int, int] | None = None
     choice, near_miss = None, None
     for rank, delimiter in enumerate(CANDIDATES):
         counts = _sample(head, pos, complete, delimiter)
@@ -97,7 +100,7 @@ def _best_candidate(head: bytes, pos: int, complete: bool) -> tuple[tuple[str, i
             if near_miss is None and 2 * sum(tally.values()) > len(counts):
                 near_miss = delimiter
             continue
-        score = (agree, fields, -rank)
+        score = (agree, delimiter == '\t', fields, -rank)
         if best is None or score > best:
             best, choice = score, (delimiter, fields)
     return choice, near_miss

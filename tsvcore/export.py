@@ -1,39 +1,47 @@
 """Writing a stored version back out as TSV or CSV, a batch at a time.
 
 TSV quotes a cell only when it must (it holds a tab, a line break, or starts
-with a quote), so a download re-uploads to the same table. CSV additionally
-defuses spreadsheet formulas: a cell starting with = + - or @ gets a leading
+with a quote), so a download re-uploads to the same table. A one-column table
+has no tab to tell the reader the delimiter, so there a cell is also quoted
+when it holds a comma, semicolon or pipe (else the sniffer would split on it),
+an empty cell is written as ``""`` (an empty line is skipped), and a header
+that reads like Excel's ``sep=`` line is quoted. CSV additionally defuses
+spreadsheet formulas: a cell starting with = + - or @ gets a leading
 apostrophe, in the CSV download only.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
 TSV_NEEDS_QUOTES = re.compile(r'[\t\r\n]|^"')
 CSV_NEEDS_QUOTES = re.compile(r'[,\r\n"]')
+ONE_COLUMN_NEEDS_QUOTES = re.compile(r'[,;|\t\r\n]|^"|^$|^(?i:sep=)')
 FORMULA_START = ('=', '+', '-', '@')
 
 
-def _tsv_cell(cell: str) -> str:
-    if TSV_NEEDS_QUOTES.search(cell):
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
+def _quoted(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"'
 
 
-def _csv_cell(cell: str) -> str:
-    if cell.startswith(FORMULA_START):
-        cell = "'" + cell
-    if CSV_NEEDS_QUOTES.search(cell):
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
+def _cell_writer(fmt: str, one_column: bool) -> Callable[[str], str]:
+    """How one cell is written in ``fmt`` ('tsv' or 'csv')."""
+    needs_quotes = TSV_NEEDS_QUOTES if fmt == 'tsv' else CSV_NEEDS_QUOTES
+
+    def write(cell: str) -> str:
+        if fmt == 'csv' and cell.startswith(FORMULA_START):
+            cell = "'" + cell
+        if needs_quotes.search(cell) or (one_column and ONE_COLUMN_NEEDS_QUOTES.search(cell)):
+            return _quoted(cell)
+        return cell
+    return write
 
 
 def export(table: pa.Table, names: list[str], fmt: str, batch_rows: int = 10_000) -> Iterator[bytes]:
     """Yield the file in UTF-8 pieces: header first, then rows, LF line ends."""
-    cell, sep = (_tsv_cell, '\t') if fmt == 'tsv' else (_csv_cell, ',')
+    cell, sep = _cell_writer(fmt, len(names) == 1), '\t' if fmt == 'tsv' else ','
     yield (sep.join(cell(n) for n in names) + '\n').encode()
     for batch in table.to_batches(max_chunksize=batch_rows):
         columns = [col.to_pylist() for col in batch.columns]
