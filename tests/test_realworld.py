@@ -239,3 +239,10 @@ def test_random_tables_round_trip_through_the_tsv_download(tmp_path):
         names, rows = table
         assert _round_trip(tmp_path, names, rows, 'tsv') == (names, rows)
     check()
+
+
+def test_a_nul_byte_is_refused_naming_its_line(tmp_path):
+    from tsvcore import UnreadableFile
+    with pytest.raises(UnreadableFile) as refusal:
+        read(tmp_path, b'a\tb\n1\t2\n3\t4\x00\n')
+    assert 'binary' in refusal.value.message and 'line 3' in refusal.value.message

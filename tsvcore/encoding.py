@@ -134,6 +134,8 @@ class ByteScan:
         self._decoder = codecs.getincrementaldecoder('utf-8')()
         self._prev_cr = False
         self._last = b''
+        self._lines_before = 0   # LF bytes in the chunks fed so far
+        self.nul_line = 0        # the 1-based line of the first NUL byte, if any
 
     def feed(self, chunk: bytes) -> None:
         if not chunk:
@@ -146,6 +148,7 @@ class ByteScan:
         self.size += len(chunk)
         if not self.has_nul and b'\x00' in chunk:
             self.has_nul = True
+            self.nul_line = self._lines_before + chunk.count(b'\n', 0, chunk.index(b'\x00')) + 1
         if self.utf8:
             try:
                 self._decoder.decode(chunk)
@@ -157,6 +160,8 @@ class ByteScan:
         if self._prev_cr and chunk.startswith(b'\n'):
             self.breaks -= 1  # a CRLF split across two chunks
         self._prev_cr = chunk.endswith(b'\r')
+        if not self.has_nul:
+            self._lines_before += chunk.count(b'\n')
         if not self.has_content and body.strip():
             self.has_content = True
         self._last = chunk[-1:]
@@ -199,6 +204,11 @@ class ByteScan:
 BINARY_NUL = 'This file contains binary data (NUL bytes), not text. Please upload a tab-separated text file.'
 
 
+def _binary_nul(scan: ByteScan) -> UnreadableFile:
+    where = f' The first NUL byte is on line {scan.nul_line:,}.' if scan.nul_line else ''
+    return UnreadableFile(BINARY_NUL + where)
+
+
 def detect(scan: ByteScan, path: Path) -> Encoding:
     """Decide the encoding from a finished scan of the file's bytes.
 
@@ -218,9 +228,9 @@ def detect(scan: ByteScan, path: Path) -> Encoding:
         codec = _utf16_without_bom(head)
         if codec:
             return Encoding(codec)
-        raise UnreadableFile(BINARY_NUL)
+        raise _binary_nul(scan)
     if scan.has_nul:
-        raise UnreadableFile(BINARY_NUL)
+        raise _binary_nul(scan)
     scan.ensure_utf8_known(path)
     if scan.utf8:
         return Encoding('utf-8')
