@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import encoding as enc
-from .dialect import Dialect, sniff
+from .dialect import sniff
 from .errors import UnreadableFile
 from .reader import Piece, WindowReader
 from .types import TypeGuesser
