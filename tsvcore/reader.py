@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from . import quotes
-from .records import parse_rows
+from .records import Rows, parse_rows
 
 STRETCH = 4 << 20        # bytes read at a time
 PYTHON_SPAN = 64 << 10   # bytes handed to the careful reader after a malformed quote
@@ -108,9 +108,7 @@ class WindowReader:
         span = len(buf)
         while pos < len(buf):
             if self.header is None:
-                found = parse_rows(buf, pos, pos + 1, len(buf), self.delim, eof, max_rows=1)
-                self.empty_lines += found.empty_lines
-                self.literal_quotes += found.literal_quotes
+                found = self._careful(buf, pos, pos + 1, len(buf), eof, max_rows=1)
                 if not found.rows:
                     if found.end == pos:
                         return pos  # the header is not complete yet
@@ -128,9 +126,7 @@ class WindowReader:
                 pos += verdict.safe
             if verdict.malformed or (not verdict.safe and end == len(buf) and len(buf) - pos > self.stretch):
                 # a malformed quote, or one record longer than a stretch: the careful reader decides
-                found = parse_rows(buf, pos, pos + PYTHON_SPAN, len(buf), self.delim, eof)
-                self.empty_lines += found.empty_lines
-                self.literal_quotes += found.literal_quotes
+                found = self._careful(buf, pos, pos + PYTHON_SPAN, len(buf), eof)
                 if found.end == pos:
                     return pos  # it needs more bytes
                 if found.rows:
@@ -142,6 +138,14 @@ class WindowReader:
                 return pos  # the rest is an unfinished record
             span = span * 2 if verdict.safe else span * 4  # a record longer than the view: widen it
         return pos
+
+    def _careful(self, buf: bytes, start: int, stop: int, end: int, final: bool,
+                 max_rows: int | None = None) -> Rows:
+        """The careful reader on ``buf[start:]`` (see ``records.parse_rows``), its counts added to ours."""
+        found = parse_rows(buf, start, stop, end, self.delim, final, max_rows)
+        self.empty_lines += found.empty_lines
+        self.literal_quotes += found.literal_quotes
+        return found
 
     def _arrow(self, buf: bytes, start: int, stop: int, verdict: quotes.Scan, final: bool) -> Iterator[Piece]:
         """Bytes ``[start, stop)``, whole records, through PyArrow; halves on refusal (ragged rows)."""
@@ -166,9 +170,7 @@ class WindowReader:
                 yield Piece(table)
             return
         if stop - start <= SMALLEST or len(inside) < 2:
-            found = parse_rows(buf, start, stop, stop, self.delim, True)
-            self.empty_lines += found.empty_lines
-            self.literal_quotes += found.literal_quotes
+            found = self._careful(buf, start, stop, stop, True)
             if found.rows:
                 piece = python_piece(found.rows)
                 if piece.widths is None:
