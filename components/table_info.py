@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from nicegui import ui
 
 from .lazy_menu import LazyMenu
+from .read_differently import ReadDifferently, Reread
 
 DELIMITERS = {'\t': 'tab-separated', ',': 'comma-separated', ';': 'semicolon-separated', '|': 'pipe-separated',
               '': 'one column'}
@@ -28,12 +29,15 @@ class TableInfo:
     edit page offers too.
     """
 
-    def __init__(self, meta: dict, link_id: str, *, view_id: str | None = None) -> None:
+    def __init__(self, meta: dict, link_id: str, *, view_id: str | None = None,
+                 on_reread: Reread | None = None) -> None:
         self.link_id = link_id
         # Few elements, on purpose: each one is kept on the server for every open tab.
         with ui.row().classes('items-center gap-3 w-full'):
             self.name = ui.label().classes('text-xl font-medium tsv-name')
             self.facts = ui.label().classes('text-sm opacity-70 tsv-facts')  # counts, version, when, how it was read
+            if on_reread is not None:
+                ReadDifferently(on_reread)
             download = ui.button('Download', icon='download').props('flat dense no-caps').classes('ml-auto')
             self.formats = LazyMenu(download, self._fill_formats, marker='tsv-download-menu')
             if view_id is None:
@@ -63,9 +67,16 @@ class TableInfo:
         with self.formats.menu:
             for fmt in ('tsv', 'csv'):
                 ui.menu_item(f'as {fmt.upper()}', on_click=lambda fmt=fmt: self.download(fmt))
+            if self.meta.get('original'):
+                ui.menu_item('the original file', on_click=self.download_original)
 
     def download(self, fmt: str) -> None:
         ui.download.from_url(f"/api/tables/{self.link_id}/download?format={fmt}&version={self.meta['version']}")
+
+
+    def download_original(self) -> None:
+        """Exactly the bytes that were uploaded for the version shown."""
+        ui.download.from_url(f"/api/tables/{self.link_id}/original?version={self.meta['version']}")
 
 
 def copy_link(path: str | None) -> None:

@@ -30,13 +30,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .errors import BadParameter
+from .read_options import ReadOptions
 from .records import parse_rows
 
 CANDIDATES = ('\t', ',', ';', '|')   # in order of preference when they tie
 SAMPLE_RECORDS = 100
 MAX_TITLE_LINES = 10
 SEP_LINE = re.compile(rb'(?i)sep=(.)[ \t]*(\r\n|\r|\n|$)')
-NAMES = {'\t': 'tab', ',': 'comma', ';': 'semicolon', '|': 'pipe'}
+NAMES = {'\t': 'tab', ',': 'comma', ';': 'semicolon', '|': 'pipe', ' ': 'space'}
+LINE_BREAK = re.compile(rb'\r\n|\r|\n')
 
 
 @dataclass
@@ -49,16 +52,30 @@ class Dialect:
     notes: list[str] = field(default_factory=list)
 
 
-def sniff(head: bytes, complete: bool) -> Dialect:
-    """Decide the dialect from the first bytes of a UTF-8 file (``complete``: they are the whole file)."""
+def sniff(head: bytes, complete: bool, options: ReadOptions = ReadOptions()) -> Dialect:
+    """Decide the dialect from the first bytes of a UTF-8 file (``complete``: they are the whole file).
+
+    What ``options`` names is taken as given: a delimiter is not guessed, and
+    a header row puts the table's start on that line, whatever is above it.
+    Raises BadParameter when the header row is beyond the sniffed bytes.
+    """
+    if options.header_row is not None:
+        return _from_header_row(head, complete, options)
     pos, empty = _skip_empty_lines(head)
     sep = SEP_LINE.match(head, pos)
     if sep and sep.group(1) not in (b'\r', b'\n'):
         delimiter = sep.group(1).decode('latin-1')
+        if options.delimiter is not None and options.delimiter != delimiter:
+            note = (f'The first line "sep={delimiter}" was not read as a row; the delimiter is '
+                    f'{_name(options.delimiter)}, as asked.')
+            start, more = _skip_empty_lines(head, sep.end())
+            return Dialect(options.delimiter, start, empty + more, [note])
         note = f'The first line "sep={delimiter}" names the delimiter ({NAMES.get(delimiter, repr(delimiter))}); ' \
                'it was not read as a row.'
         start, more = _skip_empty_lines(head, sep.end())
         return Dialect(delimiter, start, empty + more, [note])
+    if options.delimiter is not None:
+        return _given_delimiter(head, pos, complete, Dialect(options.delimiter, pos, empty))
     best, near_miss = _best_candidate(head, pos, complete)
     if best is None:
         notes = [f'Read as one column: a {NAMES[near_miss]} splits most lines, but not into the same number '
@@ -66,6 +83,46 @@ def sniff(head: bytes, complete: bool) -> Dialect:
         return Dialect('', pos, empty, notes)
     delimiter, fields = best
     return _skip_title_lines(head, pos, complete, Dialect(delimiter, pos, empty), fields)
+
+
+def _name(delimiter: str) -> str:
+    return NAMES.get(delimiter, f'"{delimiter}"') if delimiter else 'none (one column)'
+
+
+def _given_delimiter(head: bytes, pos: int, complete: bool, dialect: Dialect) -> Dialect:
+    """A delimiter the person named: only the title lines above the table are still found."""
+    if not dialect.delimiter:
+        return dialect
+    tally = Counter(n for n in _sample(head, pos, complete, dialect.delimiter) if n > 1)
+    if not tally:
+        return dialect
+    fields = max(tally.items(), key=lambda item: (item[1], item[0]))[0]
+    return _skip_title_lines(head, pos, complete, dialect, fields)
+
+
+def _from_header_row(head: bytes, complete: bool, options: ReadOptions) -> Dialect:
+    """The header is on line ``options.header_row`` of the file (counted as an editor counts them)."""
+    row = options.header_row
+    assert row is not None
+    pos = 0
+    for _ in range(row - 1):
+        brk = LINE_BREAK.search(head, pos)
+        if brk is None:
+            where = 'The file has' if complete else 'The first megabyte of the file has'
+            raise BadParameter(f'{where} fewer than {row:,} lines; line {row:,} cannot be the header.')
+        pos = brk.end()
+    if pos >= len(head) and complete:
+        raise BadParameter(f'Line {row:,} is past the end of the file; it cannot be the header.')
+    notes = [] if row == 1 else [f'Line {row:,} was read as the header, as asked; '
+                                 f'{_count_lines(row - 1)} above it {"was" if row == 2 else "were"} skipped.']
+    if options.delimiter is not None:
+        return Dialect(options.delimiter, pos, 0, notes)
+    best, _ = _best_candidate(head, pos, complete)
+    return Dialect(best[0] if best else '', pos, 0, notes)
+
+
+def _count_lines(n: int) -> str:
+    return 'the line' if n == 1 else f'the {n:,} lines'
 
 
 def _skip_empty_lines(head: bytes, pos: int = 0) -> tuple[int, int]:

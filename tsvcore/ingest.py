@@ -21,8 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import encoding as enc
+from . import originals
 from .dialect import sniff
 from .errors import UnreadableFile
+from .read_options import ReadOptions
 from .reader import Piece, WindowReader
 from .types import TypeGuesser
 
@@ -34,6 +36,8 @@ META_FILE = 'meta.json'
 SNIFF_BYTES = 1 << 20   # the sniffer reads the first megabyte
 MAX_COLUMNS = 10_000
 MAX_CELL_BYTES = 10 * 1024 * 1024
+# The byte-order marks a named encoding skips: 'utf-16' and 'utf-32' read their own.
+OWN_BOMS = {'utf-8': b'\xef\xbb\xbf', 'utf-16-le': b'\xff\xfe', 'utf-16-be': b'\xfe\xff'}
 # Arrow's bundled mimalloc keeps freed segments (about 50 MB after a 100 MB
 # ingest) that release_unused() does not hand back; the system allocator returns
 # them (malloc_trim) and measured no slower here. Tables live on disk, so what a
@@ -119,22 +123,27 @@ def read_head(path: Path, skip: int) -> tuple[bytes, bool]:
 
 
 def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = None,
-           streamed: 'StreamedParse | None' = None) -> dict:
-    """Read ``upload`` into ``out_dir`` (data.arrow + meta.json); return the metadata.
+           streamed: 'StreamedParse | None' = None, options: ReadOptions = ReadOptions(),
+           keep_original: bool = True) -> dict:
+    """Read ``upload`` into ``out_dir`` (data.arrow + original + meta.json); return the metadata.
 
     ``scan`` is the byte scan made while the upload streamed in, if there was
     one; otherwise the file is scanned here. ``streamed`` is the same reading
     run while the upload arrived; its result is used only where it made the
-    same decisions (UTF-8, the same dialect). Raises UnreadableFile with a
-    sentence for a person when the file cannot become a table. ``out_dir`` is
-    a staging directory: the store decides whether it becomes a version.
+    same decisions (UTF-8, the same dialect). ``options`` are what the person
+    said instead of letting the reader guess. ``keep_original``: link the
+    upload into the version as its original (see ``originals``); a re-read
+    brings the earlier version's instead. Raises UnreadableFile with a sentence
+    for a person when the file cannot become a table, BadParameter when an
+    option does not fit the file. ``out_dir`` is a staging directory: the
+    store decides whether it becomes a version.
     """
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     stats = scan or enc.ByteScan.of_file(upload)
     if stats.utf8 is None and streamed is not None and streamed.result() is not None:
         stats.utf8 = True  # the streamed parse read every byte as UTF-8 (PyArrow checks it)
-    encoding = enc.detect(stats, upload)
+    encoding = _encoding(stats, upload, options)
     source, skip = upload, encoding.skip
     strays = enc.StrayBytes()
     if encoding.codec != 'utf-8' or encoding.strays:
@@ -143,7 +152,7 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
     try:
         if not stats.has_content:
             raise UnreadableFile('The file has no content: it holds only white space and line breaks.')
-        dialect = sniff(*read_head(source, skip))
+        dialect = sniff(*read_head(source, skip), options)
         data_path = out_dir / DATA_FILE
         bet = streamed.result() if streamed is not None and source == upload else None
         if bet is not None and bet[0] == dialect:
@@ -157,6 +166,8 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
     finally:
         if source != upload:
             source.unlink(missing_ok=True)
+    if keep_original:
+        originals.keep(upload, out_dir)
     meta = {
         'name': name,
         'rows': shape.rows,
@@ -169,9 +180,36 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
         'uploaded_at': time.time(),
         'ingest_seconds': round(time.perf_counter() - started, 3),
     }
+    if options:
+        meta['read_options'] = options.given
+    if keep_original:
+        meta['original'] = True
     (out_dir / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
     POOL.release_unused()  # hand the parse's memory back; the version lives on disk now
     return meta
+
+
+def _encoding(scan: enc.ByteScan, upload: Path, options: ReadOptions) -> enc.Encoding:
+    """The encoding the person named, or the detected one.
+
+    A named encoding still refuses what is not text at all (an image, NUL
+    bytes in a file that is not UTF-16), and still skips a byte-order mark
+    of its own family.
+    """
+    if options.encoding is None:
+        return enc.detect(scan, upload)
+    codec = options.encoding
+    if scan.size == 0:
+        raise UnreadableFile('The file is empty.')
+    if not codec.startswith(('utf-16', 'utf-32')):
+        enc.refuse_binary(scan.head)
+        if scan.has_nul:
+            raise enc._binary_nul(scan)
+    skip = len(OWN_BOMS[codec]) if codec in OWN_BOMS and scan.head.startswith(OWN_BOMS[codec]) else 0
+    if codec == 'utf-8':
+        scan.ensure_utf8_known(upload)
+        return enc.Encoding('utf-8', skip, bom=bool(skip), strays=not scan.utf8)
+    return enc.Encoding(codec, skip, bom=bool(skip))
 
 
 def read_table(reader: WindowReader, data_path: Path) -> tuple[list[str], list[str], Shape]:

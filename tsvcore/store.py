@@ -4,7 +4,7 @@ Layout under the data directory::
 
     tables/<id>/table.json          created once, never changed
     tables/<id>/current.json        {"version": N}: replaced by atomic rename
-    tables/<id>/versions/<N>/       data.arrow + meta.json, never changed
+    tables/<id>/versions/<N>/       data.arrow + original.zst + meta.json, never changed
     views/<view id>                 {"table": id}: the view-only link, never changed
     tmp/                            staging; emptied at start-up
 
@@ -33,9 +33,11 @@ from typing import Iterator
 
 import pyarrow as pa
 
+from . import originals
 from .encoding import ByteScan
 from .errors import NotFound
 from .ingest import DATA_FILE, META_FILE, ingest
+from .read_options import ReadOptions
 from .streaming import StreamedParse
 
 ID_PATTERN = re.compile(r'^[A-Za-z0-9_-]{22}$')
@@ -189,12 +191,15 @@ class Store:
     # -- writing -----------------------------------------------------------------
 
     def create(self, upload: Path, name: str, scan: ByteScan | None = None,
-               streamed: StreamedParse | None = None) -> dict:
-        """Ingest an upload as version 1 of a new table; return its metadata."""
+               streamed: StreamedParse | None = None, options: ReadOptions = ReadOptions()) -> dict:
+        """Ingest an upload as version 1 of a new table; return its metadata.
+
+        ``options``: what the reader must not guess (see ``read_options``).
+        """
         stage = self.staging_path('.table')
         try:
             table_id, view_id = new_id(), new_id()
-            meta = ingest(upload, stage / 'versions' / '1', name, scan, streamed)
+            meta = ingest(upload, stage / 'versions' / '1', name, scan, streamed, options)
             meta.update(id=table_id, version=1, view_id=view_id)
             (stage / 'versions' / '1' / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
             (stage / 'table.json').write_text(json.dumps({'id': table_id, 'view_id': view_id,
@@ -205,20 +210,49 @@ class Store:
             write_json_atomically(self.views_dir / view_id, {'table': table_id})
             os.rename(stage, self.tables_dir / table_id)
             fsync_dir(self.tables_dir)
+            originals.compress_later(self.tables_dir / table_id / 'versions' / '1')
             return meta
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
     def replace(self, table_id: str, upload: Path, name: str, scan: ByteScan | None = None,
-                streamed: StreamedParse | None = None) -> dict:
+                streamed: StreamedParse | None = None, options: ReadOptions = ReadOptions()) -> dict:
         """Ingest an upload as the next version of a table and make it current."""
         self._existing_table_dir(table_id)  # 404 before any work
         stage = self.staging_path('.version')
         try:
-            meta = ingest(upload, stage, name, scan, streamed)
+            meta = ingest(upload, stage, name, scan, streamed, options)
             return self._commit(table_id, stage, meta)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+
+    def reread(self, table_id: str, version: int, options: ReadOptions) -> dict:
+        """Read a version's original bytes again with ``options``, as the next version ("Read differently").
+
+        Raises NotFound for a version without an original (made before they were kept).
+        """
+        old = self.meta(table_id, version)
+        stage = self.staging_path('.reread')
+        upload = self.staging_path('.original')
+        try:
+            originals.unpack(self.original(table_id, version), upload)
+            meta = ingest(upload, stage, old['name'], options=options, keep_original=False)
+            if not originals.copy(self._version_dir(table_id, version), stage):
+                raise NotFound(f'This table has no version {version}.')   # trimmed meanwhile
+            meta.update(reread_from=version, original=True)
+            return self._commit(table_id, stage, meta)
+        finally:
+            upload.unlink(missing_ok=True)
+            shutil.rmtree(stage, ignore_errors=True)
+
+    def original(self, table_id: str, version: int):
+        """The bytes that were uploaded for ``version``, as an open binary stream (see ``originals``)."""
+        self._existing_table_dir(table_id)
+        self.meta(table_id, version)  # NotFound for a version that is not there
+        return originals.open_original(self._version_dir(table_id, version), version)
+
+    def _version_dir(self, table_id: str, version: int) -> Path:
+        return self._table_dir(table_id) / 'versions' / str(version)
 
     def restore(self, table_id: str, version: int) -> dict:
         """Make an old version's cells the next version: history only grows."""
@@ -227,12 +261,14 @@ class Store:
         stage = self.staging_path('.restore')
         try:
             stage.mkdir()
+            old_dir = table_dir / 'versions' / str(version)
             try:  # immutable, so shared rather than copied
-                os.link(table_dir / 'versions' / str(version) / DATA_FILE, stage / DATA_FILE)
+                os.link(old_dir / DATA_FILE, stage / DATA_FILE)
+                has_original = originals.copy(old_dir, stage)
             except FileNotFoundError:
                 raise NotFound(f'This table has no version {version}.') from None  # trimmed meanwhile
-            meta = {k: v for k, v in old.items() if k not in ('version', 'restored_from')}
-            meta.update(uploaded_at=time.time(), restored_from=version)
+            meta = {k: v for k, v in old.items() if k not in ('version', 'restored_from', 'reread_from')}
+            meta.update(uploaded_at=time.time(), restored_from=version, original=has_original)
             return self._commit(table_id, stage, meta)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
@@ -252,6 +288,7 @@ class Store:
             write_json_atomically(table_dir / 'current.json', {'version': version})
             for old in sorted(self._version_numbers(table_id))[:-self.keep_versions]:
                 shutil.rmtree(versions / str(old), ignore_errors=True)  # open readers keep their mapping
+        originals.compress_later(versions / str(version))
         return meta
 
     def _version_numbers(self, table_id: str) -> list[int]:

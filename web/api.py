@@ -17,7 +17,9 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from nicegui import run
 
 from tsvcore import BadParameter, PageRequest, TsvError
+from tsvcore import originals
 from tsvcore.export import export
+from tsvcore.read_options import ReadOptions
 from tsvcore.streaming import StreamedParse
 
 from . import uploads
@@ -51,8 +53,9 @@ def version_entry(meta: dict) -> dict:
     """One line of a table's history; it names no id, so a view link reveals no edit link."""
     entry = {k: meta[k] for k in ('version', 'name', 'rows', 'uploaded_at', 'encoding', 'delimiter')}
     entry['columns'] = len(meta['columns'])
-    if 'restored_from' in meta:
-        entry['restored_from'] = meta['restored_from']
+    for key in ('restored_from', 'reread_from', 'read_options'):
+        if key in meta:
+            entry[key] = meta[key]
     return entry
 
 
@@ -65,26 +68,28 @@ async def ingest_upload(services: Services, request: Request, table_id: str | No
     Shared by the API and the page's uploader: one path, one set of rules.
     """
     store = services.store
+    options = read_options(request)  # a bad option is refused before the body is read
     if table_id is not None:
         table_id = await writable(services, table_id)
     declared = request.headers.get('content-length', '')
     streamed = StreamedParse(store.staging_path('.stream'), int(declared) if declared.isdigit() else None)
     started = time.perf_counter()
     try:
-        path, name, scan = await uploads.receive(request, store.staging_path('.upload'),
-                                                 services.config.max_upload_bytes, streamed,
-                                                 services.config.upload_idle_seconds)
+        upload = await uploads.receive(request, store.staging_path('.upload'),
+                                       services.config.max_upload_bytes, streamed,
+                                       services.config.upload_idle_seconds)
         received = time.perf_counter()
         try:
             if table_id is None:
-                meta = await run.io_bound(store.create, path, name, scan, streamed)
+                meta = await run.io_bound(store.create, upload.path, upload.name, upload.scan, streamed, options)
             else:
-                meta = await run.io_bound(store.replace, table_id, path, name, scan, streamed)
+                meta = await run.io_bound(store.replace, table_id, upload.path, upload.name, upload.scan,
+                                          streamed, options)
         finally:
-            path.unlink(missing_ok=True)
+            upload.path.unlink(missing_ok=True)
     finally:
         await run.io_bound(streamed.close)
-    log.info('upload of %s bytes: received in %.3f s, committed %.3f s later', scan.size,
+    log.info('upload of %s bytes: received in %.3f s, committed %.3f s later', upload.scan.size,
              received - started, time.perf_counter() - received)
     services.committed(meta)
     return meta
@@ -106,6 +111,12 @@ def _int(request: Request, name: str, default: int | None) -> int | None:
         return int(raw)
     except ValueError:
         raise BadParameter(f'{name} must be a whole number, not "{raw[:40]}".') from None
+
+
+def read_options(request: Request) -> ReadOptions:
+    """``?encoding=``, ``?delimiter=`` and ``?header_row=``: what the reader must not guess."""
+    params = request.query_params
+    return ReadOptions.parse(params.get('encoding'), params.get('delimiter'), params.get('header_row'))
 
 
 def _bool(request: Request, name: str) -> bool:
@@ -194,6 +205,32 @@ def mount(app: FastAPI, services: Services) -> None:
         names = [c['name'] for c in meta['columns']]
         return StreamingResponse(export(table, names, fmt), media_type=f'{media}; charset=utf-8', headers={
             'Content-Disposition': f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+    @app.get('/api/tables/{table_id}/original')
+    @json_errors
+    async def download_original(table_id: str, request: Request):
+        """Exactly the bytes that were uploaded for the version, under the name they came with."""
+        store = services.store
+        target, _ = await run.io_bound(store.resolve, table_id)
+        version = _int(request, 'version', None)
+        version = await run.io_bound(store.current, target) if version is None else version
+        meta = await run.io_bound(store.meta, target, version)
+        original = await run.io_bound(store.original, target, version)
+        return StreamingResponse(originals.chunks(original), media_type='application/octet-stream', headers={
+            'Content-Disposition': f"attachment; filename*=UTF-8''{quote(meta['name'])}",
+            'Content-Length': str(meta['bytes'])})
+
+    @app.post('/api/tables/{table_id}/reread')
+    @json_errors
+    async def reread(table_id: str, request: Request) -> JSONResponse:
+        """Read a version's original again with other options, as the next version."""
+        options = read_options(request)
+        target = await writable(services, table_id)
+        version = _int(request, 'version', None)
+        version = await run.io_bound(services.store.current, target) if version is None else version
+        meta = await run.io_bound(services.store.reread, target, version, options)
+        services.committed(meta)
+        return JSONResponse(version_answer(meta))
 
     @app.get('/api/tables/{table_id}/versions')
     @json_errors

@@ -14,7 +14,8 @@ from components.table_info import TableInfo, when
 from components.table_view import TableView
 from components.upload_zone import upload_zone
 from components.version_list import VersionList
-from tsvcore import NotFound, TableChanged
+from tsvcore import NotFound, TableChanged, TsvError
+from tsvcore.read_options import ReadOptions
 
 from . import sockets
 from .services import Services
@@ -193,7 +194,21 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
                 ui.label(f'You are looking at version {version}; it does not change when the table does.')
                 ui.link('Go to the current version', f'{prefix}{link_id}')
         view_id = await off_loop(store.view_id, table_id) if editable else None
-        info = TableInfo(meta, link_id, view_id=view_id)
+
+        async def reread(options: dict) -> str | None:
+            """Read the version shown again, as the page's "Read differently" asks; a sentence if not."""
+            try:
+                read_options = ReadOptions.parse(**options)
+                made = await off_loop(store.reread, table_id, view.meta['version'], read_options)
+            except TsvError as refused:
+                return refused.message
+            services.committed(made)
+            if version is not None:
+                ui.navigate.to(f'{prefix}{link_id}')  # the new version is current: leave the pinned one
+            return None
+
+        info = TableInfo(meta, link_id, view_id=view_id,
+                         on_reread=reread if editable and meta.get('original') else None)
         view = TableView(services.engine, table_id, meta, pinned=version is not None)
         if editable and version is None:
             # The drop zone is built when first opened: most tabs only look.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from fastapi import Request
@@ -100,11 +101,20 @@ class _Sink:
         self.file.close()
 
 
-async def receive(request: Request, path: Path, limit: int, streamed: StreamedParse | None = None,
-                  idle_timeout: float = 60.0) -> tuple[Path, str, ByteScan]:
-    """Stream the request body (raw or multipart) to ``path``; return it, the file name and its byte scan.
+class Received(NamedTuple):
+    """An upload on disk: the file, its name and its byte scan."""
 
-    ``streamed``, if given, is fed the same bytes so parsing overlaps the transfer.
+    path: Path
+    name: str
+    scan: ByteScan
+
+
+async def receive(request: Request, path: Path, limit: int, streamed: StreamedParse | None = None,
+                  idle_timeout: float = 60.0) -> Received:
+    """Stream the request body (raw or multipart) to ``path``.
+
+    ``streamed``, if given, is fed the same bytes so parsing overlaps the
+    transfer. On any failure the file is removed.
     """
     declared = request.headers.get('content-length')
     if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
@@ -128,7 +138,7 @@ async def receive(request: Request, path: Path, limit: int, streamed: StreamedPa
     sink.close()
     if streamed is not None:
         await run.io_bound(streamed.finish)  # waits for the parse and write threads: not on the event loop
-    return path, name, sink.scan.finish()
+    return Received(path, name, sink.scan.finish())
 
 
 async def _receive_multipart(request: Request, sink: _Sink, content_type: str, idle_timeout: float) -> str:
