@@ -58,11 +58,23 @@ def test_title_lines_above_the_table_are_skipped_and_quoted(tmp_path):
     assert any('"Quarterly report"' in w and 'title' in w for w in meta['warnings'])
 
 
+def test_ragged_rows_that_all_hold_the_delimiter_are_split_as_a_spreadsheet_would(tmp_path):
+    meta, rows, names = read(tmp_path, b'10,100,1000\n10,100,1000,10000\n10\n10,100\n10,100,1000,10000,100000\n')
+    assert meta['delimiter'] == ',' and names[:3] == ['10', '100', '1000'] and rows[3][4] == '100000'
+    meta, rows, names = read(tmp_path, b'x,y,z\n# comment\n1,2,3\n4,5,6\n# comment\n')
+    assert meta['delimiter'] == ',' and names == ['x', 'y', 'z'] and rows[1] == ['1', '2', '3']
+
+
 def test_a_file_that_stays_one_column_says_why_when_a_candidate_is_on_most_lines(tmp_path):
-    meta, rows, names = read(tmp_path, b'a,b,c\n1,2\n3,4,5,6\n7,8,9,10,11\n')
+    meta, rows, names = read(tmp_path, b'"Last, First"\n"Doe, Jane"\n"Roe, Rick"\n"Poe, Edgar"\n')
     assert meta['delimiter'] == '' and any('one column' in w and 'comma' in w for w in meta['warnings'])
-    meta, _, _ = read(tmp_path, b'just prose\nmore prose\n')
-    assert meta['warnings'] == []
+    meta, _, _ = read(tmp_path, b'just prose\nmore prose, with a comma\nand more\n')
+    assert meta['delimiter'] == '' and meta['warnings'] == []
+
+
+def test_a_title_line_is_not_skipped_when_no_table_would_remain(tmp_path):
+    meta, rows, names = read(tmp_path, b'Value\n68,527.00\n')
+    assert names[0] == 'Value' and meta['rows'] == 1 and not any('title' in w for w in meta['warnings'])
 
 
 def test_one_column_of_quoted_names_with_commas_stays_one_column(tmp_path):
@@ -73,6 +85,63 @@ def test_one_column_of_quoted_names_with_commas_stays_one_column(tmp_path):
 def test_one_column_with_quoted_empty_cells_keeps_every_row(tmp_path):
     meta, rows, _ = read(tmp_path, b'note\n""\nhello\n""\nbye\n')
     assert rows == [[''], ['hello'], [''], ['bye']] and meta['rows'] == 4
+
+
+# -- backslash-escaped quotes (MySQL and PHP dumps) -------------------------------
+
+def test_a_mysql_dump_with_backslash_escaped_quotes_reads_as_quotes(tmp_path):
+    data = (b'"id","word","note"\n"1","skewer","she said \\"one, two\\" twice"\n'
+            b'"2","plain","nothing odd"\n"3","quote","ends with \\"x\\""\n')
+    meta, rows, names = read(tmp_path, data)
+    assert names == ['id', 'word', 'note']
+    assert rows == [['1', 'skewer', 'she said "one, two" twice'], ['2', 'plain', 'nothing odd'],
+                    ['3', 'quote', 'ends with "x"']]
+    assert any('4 backslash escapes were read' in w for w in meta['warnings'])
+
+
+@pytest.mark.parametrize('delimiter', [',', '\t', ';'])
+def test_backslash_escapes_of_every_shape_in_a_file_that_uses_them(tmp_path, delimiter):
+    d = delimiter.encode()
+    data = d.join([b'"k"', b'"v"']) + b'\r\n' + b''.join(
+        d.join([f'"{i}"'.encode(), cell]) + b'\r\n' for i, cell in enumerate([
+            b'"\\"at the start"', b'"at the end\\""', b'"a backslash \\\\ inside"', b'"ends in a backslash\\\\"',
+            b'"a line\nbreak and \\"quote\\""', b'"plain"', b'"C:\\\\temp"']))
+    meta, rows, names = read(tmp_path, data)
+    assert names == ['k', 'v'] and meta['delimiter'] == delimiter
+    assert column(rows, 1) == ['"at the start', 'at the end"', 'a backslash \\ inside', 'ends in a backslash\\',
+                               'a line\nbreak and "quote"', 'plain', 'C:\\temp']
+
+
+def test_windows_paths_ending_in_a_backslash_are_not_taken_for_escapes(tmp_path):
+    meta, rows, _ = read(tmp_path, b'path,n\n"C:\\temp\\",1\n"D:\\data\\",2\n"E:\\",3\n')
+    assert rows == [['C:\\temp\\', '1'], ['D:\\data\\', '2'], ['E:\\', '3']] and meta['warnings'] == []
+
+
+def test_a_lone_backslash_quote_in_an_ordinary_csv_changes_nothing(tmp_path):
+    meta, rows, _ = read(tmp_path, b'a,b\n"say ""hi""",1\nit\\"s,2\n"x",3\n')
+    assert rows == [['say "hi"', '1'], ['it\\"s', '2'], ['x', '3']] and meta['warnings'] == []
+
+
+def test_random_mysql_style_dumps_read_back_to_their_cells(tmp_path):
+    """Every field quoted, \\ and " escaped with a backslash, one quoted word in the first row as evidence."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    cell = st.text(st.sampled_from('ab ,;\t\n"\\é'), max_size=6)
+
+    def dump(rows: list[list[str]], delimiter: str) -> bytes:
+        def field(text: str) -> str:
+            return '"' + text.replace('\\', '\\\\').replace('"', '\\"') + '"'
+        return ''.join(delimiter.join(map(field, row)) + '\n' for row in rows).encode()
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.integers(2, 4).flatmap(lambda width: st.lists(
+        st.lists(cell, min_size=width, max_size=width), min_size=1, max_size=6)), st.sampled_from([',', '\t', ';']))
+    def check(rows, delimiter):
+        width = len(rows[0])
+        table = [[f'h{i}' for i in range(width)], ['said "hi" there'] + ['x'] * (width - 1)] + rows
+        _, got, names = read(tmp_path, dump(table, delimiter))
+        assert [names] + got == table
+    check()
 
 
 # -- quoted files are read by PyArrow, exactly ----------------------------------

@@ -6,20 +6,24 @@ became one column:
 - leading empty lines are skipped;
 - an Excel ``sep=X`` first line names the delimiter and is dropped;
 - otherwise the first 100 non-empty records are read with each candidate
-  (tab, comma, semicolon, pipe) by the quoting rule, and the candidate that
-  splits the most records into the same number (> 1) of fields wins, ties
-  going to more fields, then to tab, comma, semicolon, pipe; except that tab
-  wins every tie it is in: commas inside the cells of a TSV file ("Smith,
-  John" in every row) are common, tabs inside CSV cells are not, and our own
-  TSV downloads must read back as they were written. A candidate must
-  agree on at least half of the sample, so one ragged row or a trailing
-  delimiter on every row does not make a delimited file one column, and
-  prose with a comma here and there stays prose;
+  (tab, comma, semicolon, pipe) by the quoting rule. A candidate takes part
+  when its most common field count (> 1) covers at least half the records,
+  or when it splits most records at all (ragged rows, comment lines between
+  rows: a spreadsheet splits those too); prose with a comma here and there
+  stays prose. The candidate with the largest share of records alike wins
+  (a share, not a count: a wrong candidate reads quoted line breaks as
+  extra records), then the most records alike, then tab, then more fields,
+  then comma, semicolon, pipe. Tab wins every tie it is in: commas inside the
+  cells of a TSV file ("Smith, John" in every row) are common, tabs inside
+  CSV cells are not, and our own TSV downloads must read back as they were
+  written;
 - title lines before the table (``Quarterly report``, ``Exported on ...``:
   lines with one field while the table has several) are skipped and quoted
-  in the warnings;
-- a file that stays one column although a candidate appears on most of its
-  lines says so.
+  in the warnings, as long as a header and a row remain;
+- a file that stays one column although a candidate is on most of its
+  lines (inside quoted cells) says so;
+- backslash-escaped quotes (``\\"``) are read as quotes when the sample
+  reads better that way (see ``escapes`` and ``sniff``).
 
 Python's ``csv.Sniffer`` was tried first: it gives up (or picks a letter as
 the delimiter) on exactly these files, and has no notion of title lines.
@@ -32,7 +36,7 @@ from dataclasses import dataclass, field
 
 from .errors import BadParameter
 from .read_options import ReadOptions
-from .records import parse_rows
+from .records import Rows, parse_rows
 
 CANDIDATES = ('\t', ',', ';', '|')   # in order of preference when they tie
 SAMPLE_RECORDS = 100
@@ -50,6 +54,7 @@ class Dialect:
     start: int = 0
     empty_lines: int = 0                     # empty lines skipped before the header
     notes: list[str] = field(default_factory=list)
+    escape: bool = False                     # quotes are escaped as \" (see ``escapes``)
 
 
 def sniff(head: bytes, complete: bool, options: ReadOptions = ReadOptions()) -> Dialect:
@@ -58,67 +63,27 @@ def sniff(head: bytes, complete: bool, options: ReadOptions = ReadOptions()) -> 
     What ``options`` names is taken as given: a delimiter is not guessed, and
     a header row puts the table's start on that line, whatever is above it.
     Raises BadParameter when the header row is beyond the sniffed bytes.
+
+    Backslash-escaped quotes (``\\"``) are read as quotes when the sample
+    reads better that way (``_Sample.fit``): a file that uses them
+    "consistently" reads a larger share of records alike, or as large a share
+    with fewer quotes that never close; a Windows path ending in a backslash before its closing
+    quote (``"C:\\temp\\"``) reads worse, and stays as it was.
     """
-    if options.header_row is not None:
-        return _from_header_row(head, complete, options)
-    pos, empty = _skip_empty_lines(head)
-    sep = SEP_LINE.match(head, pos)
-    if sep and sep.group(1) not in (b'\r', b'\n'):
-        delimiter = sep.group(1).decode('latin-1')
-        if options.delimiter is not None and options.delimiter != delimiter:
-            note = (f'The first line "sep={delimiter}" was not read as a row; the delimiter is '
-                    f'{_name(options.delimiter)}, as asked.')
-            start, more = _skip_empty_lines(head, sep.end())
-            return Dialect(options.delimiter, start, empty + more, [note])
-        note = f'The first line "sep={delimiter}" names the delimiter ({NAMES.get(delimiter, repr(delimiter))}); ' \
-               'it was not read as a row.'
-        start, more = _skip_empty_lines(head, sep.end())
-        return Dialect(delimiter, start, empty + more, [note])
-    if options.delimiter is not None:
-        return _given_delimiter(head, pos, complete, Dialect(options.delimiter, pos, empty))
-    best, near_miss = _best_candidate(head, pos, complete)
-    if best is None:
-        notes = [f'Read as one column: a {NAMES[near_miss]} splits most lines, but not into the same number '
-                 'of fields, so it was not taken as the delimiter.'] if near_miss else []
-        return Dialect('', pos, empty, notes)
-    delimiter, fields = best
-    return _skip_title_lines(head, pos, complete, Dialect(delimiter, pos, empty), fields)
+    plain = _Sample(head, complete, escape=False)
+    dialect = plain.dialect(options)
+    if b'\\"' not in head:
+        return dialect
+    escaped = _Sample(head, complete, escape=True)
+    other = escaped.dialect(options)
+    if other.delimiter and escaped.fit(other) > plain.fit(dialect):
+        other.escape = True
+        return other
+    return dialect
 
 
 def _name(delimiter: str) -> str:
     return NAMES.get(delimiter, f'"{delimiter}"') if delimiter else 'none (one column)'
-
-
-def _given_delimiter(head: bytes, pos: int, complete: bool, dialect: Dialect) -> Dialect:
-    """A delimiter the person named: only the title lines above the table are still found."""
-    if not dialect.delimiter:
-        return dialect
-    tally = Counter(n for n in _sample(head, pos, complete, dialect.delimiter) if n > 1)
-    if not tally:
-        return dialect
-    fields = max(tally.items(), key=lambda item: (item[1], item[0]))[0]
-    return _skip_title_lines(head, pos, complete, dialect, fields)
-
-
-def _from_header_row(head: bytes, complete: bool, options: ReadOptions) -> Dialect:
-    """The header is on line ``options.header_row`` of the file (counted as an editor counts them)."""
-    row = options.header_row
-    assert row is not None
-    pos = 0
-    for _ in range(row - 1):
-        brk = LINE_BREAK.search(head, pos)
-        if brk is None:
-            where = 'The file has' if complete else 'The first megabyte of the file has'
-            raise BadParameter(f'{where} fewer than {row:,} lines; line {row:,} cannot be the header.')
-        pos = brk.end()
-    if pos >= len(head) and complete:
-        raise BadParameter(f'Line {row:,} is past the end of the file; it cannot be the header.')
-    notes = [] if row == 1 else [f'Line {row:,} was read as the header, as asked; '
-                                 f'{_count_lines(row - 1)} above it {"was" if row == 2 else "were"} skipped.']
-    if options.delimiter is not None:
-        return Dialect(options.delimiter, pos, 0, notes)
-    best, _ = _best_candidate(head, pos, complete)
-    return Dialect(best[0] if best else '', pos, 0, notes)
 
 
 def _count_lines(n: int) -> str:
@@ -133,53 +98,132 @@ def _skip_empty_lines(head: bytes, pos: int = 0) -> tuple[int, int]:
     return pos, count
 
 
-def _sample(head: bytes, pos: int, complete: bool, delimiter: str) -> list[int]:
-    """Field counts of the first records read with ``delimiter`` by the quoting rule."""
-    found = parse_rows(head, pos, len(head), len(head), delimiter.encode(), complete, max_rows=SAMPLE_RECORDS)
-    return [len(row) for row in found.rows]
+class _Sample:
+    """The sniffed bytes, read by the quoting rule with or without backslash escapes."""
 
+    def __init__(self, head: bytes, complete: bool, escape: bool) -> None:
+        self.head, self.complete, self.escape = head, complete, escape
 
-def _best_candidate(head: bytes, pos: int, complete: bool) -> tuple[tuple[str, int] | None, str | None]:
-    """(delimiter, fields) of the candidate that splits most records alike, or None; and a near miss.
+    def rows(self, pos: int, delimiter: str, max_rows: int = SAMPLE_RECORDS) -> Rows:
+        return parse_rows(self.head, pos, len(self.head), len(self.head), delimiter.encode(), self.complete,
+                          max_rows=max_rows, escape=self.escape)
 
-    A near miss splits most records into more than one field, but into
-    different numbers of them: the file stays one column, with a note.
-    """
-    best: tuple[int, bool, int, int] | None = None
-    choice, near_miss = None, None
-    for rank, delimiter in enumerate(CANDIDATES):
-        counts = _sample(head, pos, complete, delimiter)
-        tally = Counter(n for n in counts if n > 1)
+    def counts(self, pos: int, delimiter: str) -> list[int]:
+        """Field counts of the first records read with ``delimiter``."""
+        return [len(row) for row in self.rows(pos, delimiter).rows]
+
+    def fit(self, dialect: Dialect) -> tuple[float, int]:
+        """How well the sample reads with ``dialect``: the share of records alike, then fewer quotes that do not close."""
+        found = self.rows(dialect.start, dialect.delimiter)
+        alike = max(Counter(map(len, found.rows)).values()) / len(found.rows) if found.rows else 0.0
+        return alike, -found.literal_quotes
+
+    def dialect(self, options: ReadOptions) -> Dialect:
+        if options.header_row is not None:
+            return self.from_header_row(options)
+        head = self.head
+        pos, empty = _skip_empty_lines(head)
+        sep = SEP_LINE.match(head, pos)
+        if sep and sep.group(1) not in (b'\r', b'\n'):
+            delimiter = sep.group(1).decode('latin-1')
+            start, more = _skip_empty_lines(head, sep.end())
+            if options.delimiter is not None and options.delimiter != delimiter:
+                note = (f'The first line "sep={delimiter}" was not read as a row; the delimiter is '
+                        f'{_name(options.delimiter)}, as asked.')
+                return Dialect(options.delimiter, start, empty + more, [note])
+            note = f'The first line "sep={delimiter}" names the delimiter ({_name(delimiter)}); ' \
+                   'it was not read as a row.'
+            return Dialect(delimiter, start, empty + more, [note])
+        if options.delimiter is not None:
+            return self.given_delimiter(Dialect(options.delimiter, pos, empty))
+        best, hiding = self.best_candidate(pos)
+        if best is None:
+            notes = [f'Read as one column: a {NAMES[hiding]} is on most lines, but only inside quoted cells, '
+                     'so it was not taken as the delimiter.'] if hiding else []
+            return Dialect('', pos, empty, notes)
+        delimiter, fields = best
+        return self.skip_title_lines(Dialect(delimiter, pos, empty), fields)
+
+    def given_delimiter(self, dialect: Dialect) -> Dialect:
+        """A delimiter the person named: only the title lines above the table are still found."""
+        if not dialect.delimiter:
+            return dialect
+        tally = Counter(n for n in self.counts(dialect.start, dialect.delimiter) if n > 1)
         if not tally:
-            continue
-        fields, agree = max(tally.items(), key=lambda item: (item[1], item[0]))
-        if 2 * agree < len(counts):
-            if near_miss is None and 2 * sum(tally.values()) > len(counts):
-                near_miss = delimiter
-            continue
-        score = (agree, delimiter == '\t', fields, -rank)
-        if best is None or score > best:
-            best, choice = score, (delimiter, fields)
-    return choice, near_miss
+            return dialect
+        fields = max(tally.items(), key=lambda item: (item[1], item[0]))[0]
+        return self.skip_title_lines(dialect, fields)
 
+    def from_header_row(self, options: ReadOptions) -> Dialect:
+        """The header is on line ``options.header_row`` of the file (counted as an editor counts them)."""
+        row = options.header_row
+        assert row is not None
+        pos = 0
+        for _ in range(row - 1):
+            brk = LINE_BREAK.search(self.head, pos)
+            if brk is None:
+                where = 'The file has' if self.complete else 'The first megabyte of the file has'
+                raise BadParameter(f'{where} fewer than {row:,} lines; line {row:,} cannot be the header.')
+            pos = brk.end()
+        if pos >= len(self.head) and self.complete:
+            raise BadParameter(f'Line {row:,} is past the end of the file; it cannot be the header.')
+        notes = [] if row == 1 else [f'Line {row:,} was read as the header, as asked; '
+                                     f'{_count_lines(row - 1)} above it {"was" if row == 2 else "were"} skipped.']
+        if options.delimiter is not None:
+            return Dialect(options.delimiter, pos, 0, notes)
+        best, _ = self.best_candidate(pos)
+        return Dialect(best[0] if best else '', pos, 0, notes)
 
-def _skip_title_lines(head: bytes, pos: int, complete: bool, dialect: Dialect, fields: int) -> Dialect:
-    """Lines of one field before records of ``fields`` fields are a title, not the header."""
-    found = parse_rows(head, pos, len(head), len(head), dialect.delimiter.encode(), complete,
-                       max_rows=MAX_TITLE_LINES + 1)
-    titles = 0
-    for row in found.rows:
-        if len(row) != 1 or fields < 2:
-            break
-        titles += 1
-    if not titles or titles == len(found.rows):
+    def best_candidate(self, pos: int) -> tuple[tuple[str, int] | None, str | None]:
+        """(delimiter, fields) of the candidate that reads the sample best, or None; and a candidate in hiding.
+
+        A candidate takes part when its most common field count (> 1) covers
+        half the records, or when it splits most records at all (ragged rows,
+        comment lines: a spreadsheet splits them too). The largest share of
+        records alike wins. A candidate in hiding is on most lines but splits
+        none of them (it is inside quoted cells): the file stays one column,
+        with a note.
+        """
+        best: tuple[float, int, bool, int, int] | None = None
+        choice = None
+        for rank, delimiter in enumerate(CANDIDATES):
+            counts = self.counts(pos, delimiter)
+            tally = Counter(n for n in counts if n > 1)
+            if not tally:
+                continue
+            fields, agree = max(tally.items(), key=lambda item: (item[1], item[0]))
+            if 2 * agree < len(counts) and 2 * sum(tally.values()) <= len(counts):
+                continue
+            # the share first: a wrong candidate can split quoted line breaks into extra records
+            score = (agree / len(counts), agree, delimiter == '\t', fields, -rank)
+            if best is None or score > best:
+                best, choice = score, (delimiter, fields)
+        return choice, None if choice else self.hiding(pos)
+
+    def hiding(self, pos: int) -> str | None:
+        """A candidate on most of the sample's lines, for the note on a one-column file."""
+        lines = [line for line in LINE_BREAK.split(self.head[pos:], SAMPLE_RECORDS) if line][:SAMPLE_RECORDS]
+        for delimiter in CANDIDATES:
+            if lines and 2 * sum(1 for line in lines if delimiter.encode() in line) > len(lines):
+                return delimiter
+        return None
+
+    def skip_title_lines(self, dialect: Dialect, fields: int) -> Dialect:
+        """Lines of one field before records of ``fields`` fields are a title, not the header."""
+        found = self.rows(dialect.start, dialect.delimiter, MAX_TITLE_LINES + 1)
+        titles = 0
+        for row in found.rows:
+            if len(row) != 1 or fields < 2:
+                break
+            titles += 1
+        if not titles or len(found.rows) - titles < 2:
+            return dialect  # a table is a header and at least one row: what would be left is not one
+        cut = self.rows(dialect.start, dialect.delimiter, titles)
+        start, more = _skip_empty_lines(self.head, cut.end)
+        quoted = '; '.join(f'"{row[0].decode("utf-8", "replace")[:60]}"' for row in cut.rows)
+        what = 'The first line' if titles == 1 else f'The first {titles} lines'
+        verb = 'was' if titles == 1 else 'were'
+        dialect.notes.append(f'{what} ({quoted}) {verb} skipped as a title above the table.')
+        dialect.start = start
+        dialect.empty_lines += cut.empty_lines + more
         return dialect
-    cut = parse_rows(head, pos, len(head), len(head), dialect.delimiter.encode(), complete, max_rows=titles)
-    start, more = _skip_empty_lines(head, cut.end)
-    quoted = '; '.join(f'"{row[0].decode("utf-8", "replace")[:60]}"' for row in cut.rows)
-    what = 'The first line' if titles == 1 else f'The first {titles} lines'
-    verb = 'was' if titles == 1 else 'were'
-    dialect.notes.append(f'{what} ({quoted}) {verb} skipped as a title above the table.')
-    dialect.start = start
-    dialect.empty_lines += cut.empty_lines + more
-    return dialect

@@ -24,6 +24,7 @@ from . import encoding as enc
 from . import originals
 from .dialect import sniff
 from .errors import UnreadableFile
+from .escapes import Unescaping
 from .read_options import ReadOptions
 from .reader import Piece, WindowReader
 from .types import TypeGuesser
@@ -87,6 +88,7 @@ class Shape:
     renamed: int = 0
     added_columns: list[str] = field(default_factory=list)
     careful_rows: int = 0   # rows the careful (Python) reader read: 0 for a file PyArrow read whole
+    escapes: int = 0        # \" read as a quote, \\ as a backslash (see ``escapes``)
 
 
 def header_names(cells: list[str], width: int) -> tuple[list[str], int]:
@@ -161,7 +163,9 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
         else:
             with source.open('rb') as f:
                 f.seek(skip + dialect.start)
-                names, types, shape = read_table(WindowReader(f, dialect.delimiter), data_path)
+                stream = Unescaping(f) if dialect.escape else f
+                names, types, shape = read_table(WindowReader(stream, dialect.delimiter), data_path)
+                shape.escapes = stream.count if dialect.escape else 0
         shape.empty_lines += dialect.empty_lines
     finally:
         if source != upload:
@@ -252,7 +256,11 @@ def _warnings(encoding: enc.Encoding, shape: Shape) -> list[str]:
                      f' more cells than the header; columns were added ({added}).')
     if shape.literal_quotes:
         notes.append(_count(shape.literal_quotes, 'field starts', 'fields start') +
-                     ' with a quote that does not close; it was kept as text.')
+                     ' with a quote that is not closed right before a delimiter or line end; '
+                     'the quotes were kept as text.')
+    if shape.escapes:
+        notes.append(_count(shape.escapes, 'backslash escape was', 'backslash escapes were') +
+                     ' read as the character escaped (\\" as a quote, \\\\ as one backslash).')
     if shape.renamed:
         notes.append(_count(shape.renamed, 'column name was', 'column names were') + ' empty or repeated and renamed.')
     return notes

@@ -17,8 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .escapes import unescape
+
 QUOTE, LF, CR = 0x22, 0x0A, 0x0D
 BREAK = re.compile(rb'[\r\n]')
+_QUOTE_OR_BACKSLASH = re.compile(rb'["\\]')
 # A quote that has not closed within this many bytes is literal text. A quoted
 # cell that long would be refused anyway (cells are capped at 10 MB), and the
 # bound keeps the look-ahead, and so the memory, of one record finite.
@@ -37,17 +40,20 @@ class NeedMore(Exception):
     """The record may go on past the bytes at hand; read more and ask again."""
 
 
-def quoted_field(data: bytes, pos: int, end: int, delimiter: bytes, final: bool) -> tuple[bytes, int] | None:
+def quoted_field(data: bytes, pos: int, end: int, delimiter: bytes, final: bool,
+                 escape: bool = False) -> tuple[bytes, int] | None:
     """The text of the quoted field opening at ``data[pos]`` and the index after its closing quote.
 
     None when the quote does not open a quoted field (it is literal text).
     Raises NeedMore when ``data[:end]`` stops before that is decided and more
-    bytes follow (``final`` is False).
+    bytes follow (``final`` is False). With ``escape``, a backslash inside
+    makes the next byte text (``\\"`` a quote, ``\\\\`` a backslash): how the
+    sniffer tries a file for backslash-escaped quotes (see ``escapes``).
     """
     k = pos + 1
     delim = delimiter[0] if delimiter else -1
     while True:
-        k = data.find(b'"', k, end)
+        k = _next_quote(data, k, end, escape)
         if k < 0:
             if final or end - pos > LOOKAHEAD:
                 return None
@@ -55,17 +61,36 @@ def quoted_field(data: bytes, pos: int, end: int, delimiter: bytes, final: bool)
         if k + 1 >= end:
             if not final:
                 raise NeedMore  # the byte after the quote decides
-            return data[pos + 1:k].replace(b'""', b'"'), k + 1
+            return _field_text(data[pos + 1:k], escape), k + 1
         follow = data[k + 1]
         if follow == QUOTE:
             k += 2
             continue
         if follow in (LF, CR) or follow == delim:
-            return data[pos + 1:k].replace(b'""', b'"'), k + 1
+            return _field_text(data[pos + 1:k], escape), k + 1
         return None
 
 
-def parse_record(data: bytes, pos: int, end: int, delimiter: bytes, final: bool) -> tuple[list[bytes], int, int]:
+def _next_quote(data: bytes, k: int, end: int, escape: bool) -> int:
+    """The index of the next quote from ``k`` that is not backslash-escaped (when ``escape``), or -1."""
+    if not escape:
+        return data.find(b'"', k, end)
+    while True:
+        match = _QUOTE_OR_BACKSLASH.search(data, k, end)
+        if match is None:
+            return -1
+        if data[match.start()] == QUOTE:
+            return match.start()
+        k = match.start() + 2   # the escaped byte is text
+
+
+def _field_text(inner: bytes, escape: bool) -> bytes:
+    """A quoted field's text: what ``escapes.Unescaping`` and then the quoting rule make of it."""
+    return (unescape(inner)[0] if escape else inner).replace(b'""', b'"')
+
+
+def parse_record(data: bytes, pos: int, end: int, delimiter: bytes, final: bool,
+                 escape: bool = False) -> tuple[list[bytes], int, int]:
     """One record starting at ``pos`` (not on a line break): (cells, index after its line break, literal quotes).
 
     Raises NeedMore when the record may continue past ``end``.
@@ -75,7 +100,7 @@ def parse_record(data: bytes, pos: int, end: int, delimiter: bytes, final: bool)
     plain = _plain(delimiter)
     while True:
         if pos < end and data[pos] == QUOTE:
-            field = quoted_field(data, pos, end, delimiter, final)
+            field = quoted_field(data, pos, end, delimiter, final, escape)
             if field is None:
                 literal += 1
             else:
@@ -120,7 +145,7 @@ class Rows:
 
 
 def parse_rows(data: bytes, pos: int, stop: int, end: int, delimiter: bytes, final: bool,
-               max_rows: int | None = None) -> Rows:
+               max_rows: int | None = None, escape: bool = False) -> Rows:
     """Records starting at ``pos`` until one ends at or past ``stop`` (or ``max_rows`` are read).
 
     Empty lines are skipped and counted (rule 3). A record may run past
@@ -147,7 +172,7 @@ def parse_rows(data: bytes, pos: int, stop: int, end: int, delimiter: bytes, fin
                 pos = _after_break(data, line_end, end, final) if brk else end
                 rows.append(line.split(delimiter) if delimiter else [line])
             else:
-                cells, pos, literal = parse_record(data, pos, end, delimiter, final)
+                cells, pos, literal = parse_record(data, pos, end, delimiter, final, escape)
                 rows.append(cells)
                 result.literal_quotes += literal
         except NeedMore:

@@ -197,6 +197,9 @@ class StreamedParse:
                 self._abandon()
                 return
         self._dialect = sniff(head, complete=final and len(joined) - skip <= SNIFF_BYTES)
+        if self._dialect.escape:
+            self._abandon()  # rare: the ordinary path reads it through ``escapes.Unescaping``
+            return
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._pipe.put(joined[skip + self._dialect.start:])
         self._reader = WindowReader(self._pipe, self._dialect.delimiter, use_threads=False, stretch=self.stretch)
