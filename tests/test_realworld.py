@@ -228,6 +228,25 @@ def test_missing_value_tokens_keep_a_columns_type_and_sort_last_as_written(engin
     assert [row[0] for row in q.page(table, PageRequest(sort='when')).rows][:3] == ['f', 'c', 'a']
 
 
+def test_numbers_with_a_decimal_comma_sort_by_value_and_show_as_written(engine):
+    q, load = engine
+    table, meta = load('artikel;preis;menge\nA;12,50;3\nB;0,99;1\nC;1.234,00;2\nD;NA;4\nE;-3,5;5\nF;7;6\n'.encode())
+    assert meta['columns'][1] == {'name': 'preis', 'type': 'decimal comma'}
+    page = q.page(table, PageRequest(sort='preis'))
+    assert [row[1] for row in page.rows] == ['-3,5', '0,99', '7', '12,50', '1.234,00', 'NA']
+    assert [row[1] for row in q.page(table, PageRequest(sort='preis', desc=True)).rows][0] == '1.234,00'
+    assert [row[0] for row in q.page(table, PageRequest(q='0,99')).rows] == ['B']
+    profile = q.profile(table, 'preis', None)
+    assert (profile['min'], profile['max']) == (-3.5, 1234.0)
+
+
+def test_a_decimal_comma_column_needs_to_show_it_is_one(engine):
+    """1,234 alone may be a thousands separator; a mix of 1.5 and 2,5 is no one form."""
+    _, load = engine
+    _, meta = load(b'id\tthousands\tmixed\tdots\n1\t1,234\t1.5\t1.234\n2\t12,345\t2,5\t2.5\n3\t999\t3\t3\n')
+    assert [c['type'] for c in meta['columns']] == ['integer', 'text', 'text', 'number']
+
+
 def test_a_header_only_file_gets_the_same_types_with_or_without_quotes(tmp_path):
     plain, _, _ = read(tmp_path, b'a,b,c\n')
     quoted, _, _ = read(tmp_path, b'"a",b,c\n')
@@ -251,8 +270,8 @@ def test_wide_batches_get_the_same_types_as_narrow_ones(monkeypatch):
     from tsvcore import types
     rng = random.Random(5)
     groups = [['1', '-2', '+3'], ['1.5', '1e3', '7'], ['2024-02-29', '2023-01-01'], ['2024-01-01 10:00'],
-              ['true', 'FALSE'], ['word']]
-    odd = ['', 'NA', 'null', '0x1A', '2024-02-30', '2023-13-01', 'x']
+              ['true', 'FALSE'], ['word'], ['0,99', '12,50', '1.234,00', '5'], ['1,234', '12,345']]
+    odd = ['', 'NA', 'null', '0x1A', '2024-02-30', '2023-13-01', 'x', '2,5', '1.5']
 
     def cells() -> list[str]:
         group = rng.choice(groups)

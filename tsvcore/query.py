@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from .errors import BadParameter
 from .profile import profile
 from .store import Store
-from .types import BOOLEAN, DATE, DATETIME, INTEGER, MISSING_TOKENS, NUMBER, sort_key
+from .types import BOOLEAN, DATE, DATETIME, DECIMAL_COMMA, INTEGER, MISSING_TOKENS, NUMBER, sort_key
 
 MAX_LIMIT = 1000
 
@@ -92,6 +92,7 @@ _MISSING_CHARS = set(''.join(MISSING_TOKENS))  # typed columns may also hold "NA
 TYPE_ALPHABETS = {
     INTEGER: set('0123456789+-') | _MISSING_CHARS,
     NUMBER: set('0123456789+-.eE') | _MISSING_CHARS,
+    DECIMAL_COMMA: set('0123456789+-.,') | _MISSING_CHARS,
     DATE: set('0123456789-') | _MISSING_CHARS,
     DATETIME: set('0123456789-:T .Z+') | _MISSING_CHARS,
     BOOLEAN: set('truefalsTRUEFALS') | _MISSING_CHARS,

@@ -10,13 +10,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 INTEGER, NUMBER, DATE, DATETIME, BOOLEAN, TEXT = 'integer', 'number', 'date', 'datetime', 'boolean', 'text'
-NUMERIC = {INTEGER, NUMBER}
+DECIMAL_COMMA = 'decimal comma'   # numbers written 0,99 / 12,50 / 1.234,00 (issue #12)
+NUMERIC = {INTEGER, NUMBER, DECIMAL_COMMA}
 
 # Checked in this order; the first type that every non-empty value fits wins.
 PATTERNS: dict[str, str] = {
     BOOLEAN: r'(?i)^(true|false)$',
     INTEGER: r'^[+-]?[0-9]+$',
     NUMBER: r'^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$',
+    DECIMAL_COMMA: r'^[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?$',
     DATE: r'^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
     DATETIME: r'^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$',
 }
@@ -31,6 +33,12 @@ TOKENS = pa.array(MISSING_TOKENS)
 WIDE = 256              # columns from which a batch is checked all at once
 WIDE_CELLS = 4_000_000  # ...when it has no more cells than this
 TZ_SUFFIX = r'(Z|[+-][0-9]{2}:?[0-9]{2})$'
+IMPLIES = {INTEGER: {NUMBER, DECIMAL_COMMA}}
+# A decimal comma column must show it is one: "1,234" alone could be a
+# thousands separator (one thousand two hundred and thirty-four), so some
+# value needs a comma followed by other than three digits, or a dot before
+# the comma (1.234,00). Without that evidence the column stays text, as before.
+DECIMAL_COMMA_EVIDENCE = r'(,[0-9]{1,2}|,[0-9]{4,}|\.[0-9]{3},[0-9]+)$'
 
 
 class TypeGuesser:
@@ -39,18 +47,20 @@ class TypeGuesser:
     def __init__(self, width: int) -> None:
         self.candidates: list[set[str]] = [set(PATTERNS) for _ in range(width)]
         self.seen_value = [False] * width
+        self.decimal_comma = [False] * width   # evidence seen (DECIMAL_COMMA_EVIDENCE)
 
     def widen(self, width: int) -> None:
         while len(self.candidates) < width:
             self.candidates.append(set(PATTERNS))
             self.seen_value.append(False)
+            self.decimal_comma.append(False)
 
     def feed(self, columns: list[pa.Array | pa.ChunkedArray]) -> None:
         """Drop the types some value in this batch does not fit.
 
-        Patterns accept the empty string, so no filtering copy is made. Only
-        the most specific remaining type is checked on the whole batch: an
-        integer column is a number column too, so that check is skipped.
+        Patterns accept the empty string, so no filtering copy is made. A
+        type implied by one that fits is not checked again: an integer
+        column is a number column too, and a decimal comma one.
         """
         if len(columns) >= WIDE and columns and len(columns[0]) * len(columns) <= WIDE_CELLS:
             self._feed_wide(columns)
@@ -69,10 +79,16 @@ class TypeGuesser:
             for kind in [k for k in PATTERNS if k in candidates]:  # a small sample rules most types out cheaply
                 if not _fits(sample, kind):
                     candidates.discard(kind)
+            fitted: set[str] = set()
             for kind in [k for k in PATTERNS if k in candidates]:
+                if kind in fitted:
+                    continue  # implied by a type that fits: an integer column is a number column too
                 if _fits(column, kind):
-                    break  # everything less specific (number after integer) fits too
-                candidates.discard(kind)
+                    fitted |= IMPLIES.get(kind, set())
+                else:
+                    candidates.discard(kind)
+            if DECIMAL_COMMA in candidates and not self.decimal_comma[i] and pc.any(pc.match_substring(column, ',')).as_py():
+                self.decimal_comma[i] = pc.any(pc.match_substring_regex(column, DECIMAL_COMMA_EVIDENCE)).as_py()
 
     def _feed_wide(self, columns: list[pa.Array | pa.ChunkedArray]) -> None:
         """Many columns of few rows: every cell in one array, each pattern checked once for all of them.
@@ -101,10 +117,16 @@ class TypeGuesser:
                 if not fits[i] or (kind in (DATE, DATETIME) and not _fits(pc.if_else(missing.slice(i * rows, rows), '',
                                                                                       columns[i]), kind)):
                     self.candidates[i].discard(kind)
+        if any(DECIMAL_COMMA in self.candidates[i] for i in range(width)):
+            evidence = pc.match_substring_regex(flat, DECIMAL_COMMA_EVIDENCE).to_numpy(zero_copy_only=False)
+            for i, seen in enumerate(evidence.reshape(width, rows).any(axis=1)):
+                self.decimal_comma[i] = self.decimal_comma[i] or bool(seen)
 
     def types(self) -> list[str]:
         result = []
-        for candidates, seen in zip(self.candidates, self.seen_value):
+        for candidates, seen, decimal_comma in zip(self.candidates, self.seen_value, self.decimal_comma):
+            if not decimal_comma:
+                candidates = candidates - {DECIMAL_COMMA}
             kind = next((k for k in PATTERNS if k in candidates), TEXT) if seen else TEXT
             result.append(kind)
         return result
@@ -200,6 +222,9 @@ def sort_key(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray | pa.Array:
         return _by_digits(plain)
     if kind == NUMBER:
         return pc.cast(pc.replace_substring_regex(values, r'^\+', ''), pa.float64())
+    if kind == DECIMAL_COMMA:  # 1.234,50 -> 1234.50
+        plain = pc.replace_substring(pc.replace_substring(values, '.', ''), ',', '.')
+        return pc.cast(pc.replace_substring_regex(plain, r'^\+', ''), pa.float64())
     if kind == BOOLEAN:
         return pc.equal(pc.utf8_lower(values), 'true')
     if kind in (DATE, DATETIME):
