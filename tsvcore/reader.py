@@ -10,6 +10,10 @@ few kilobytes around a ragged row are read in Python. Every byte is looked at
 a bounded number of times, so a 100 MB file with one broken quote costs about
 what a clean one does (bench/ingest.py prints the figures).
 
+PyArrow reads each stretch on a thread of its own (``ARROW``) while the
+next stretch's quotes are scanned, since the scan costs about as much as
+PyArrow's read; the pieces still come out in the file's order.
+
 The first record is the header; ``WindowReader.header`` holds it once the
 first piece is out. Each piece is a table of text columns with the width of
 its own rows, and, for pieces read in Python, each row's field count (the
@@ -17,8 +21,10 @@ writer pads short rows and widens the table for long ones).
 """
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import numpy as np
@@ -34,7 +40,14 @@ SMALLEST = 64 << 10
 # PyArrow needs some delimiter; for a one-column file, a control character no
 # text holds. Should a line hold one after all, its row comes out too wide,
 # PyArrow refuses the stretch, and the careful reader reads it exactly.
-ONE_COLUMN = '\x01'      # a refused stretch smaller than this is read in Python, not halved again
+ONE_COLUMN = '\x01'
+# PyArrow reads a stretch on this thread while the next stretch's quotes are
+# scanned (numpy, 0.4 s for 117 MB of quoted CSV: as long as PyArrow's own
+# single-threaded read). One worker for the process: stretches of one file
+# must be read in order (a refusal can change the width the next one is read
+# with), and two cores have no room for more.
+ARROW = ThreadPoolExecutor(1, thread_name_prefix='arrow-read')
+AHEAD = 1   # stretches handed to PyArrow and not yet taken back
 
 
 @dataclass
@@ -58,6 +71,15 @@ def arrow_options(delimiter: str, width: int, quoted: bool,
             pacsv.ConvertOptions(check_utf8=True, strings_can_be_null=False, quoted_strings_can_be_null=False,
                                  null_values=[], true_values=[], false_values=[], auto_dict_encode=False,
                                  column_types={n: pa.string() for n in names}, timestamp_parsers=[]))
+
+
+@dataclass
+class _Read:
+    """What PyArrow made of a stretch on the ARROW thread: pieces, and the counts to add to the reader's."""
+
+    pieces: list[Piece] = field(default_factory=list)
+    empty_lines: int = 0
+    literal_quotes: int = 0
 
 
 def python_piece(rows: list[list[bytes]]) -> Piece:
@@ -91,6 +113,24 @@ class WindowReader:
         self._width = 0
 
     def pieces(self) -> Iterator[Piece]:
+        """Every piece in order; PyArrow reads one stretch on the ARROW thread while the next is scanned."""
+        waiting: deque[Piece | Future] = deque()
+        for item in self._stretches():
+            waiting.append(item)
+            while waiting and (len(waiting) > AHEAD or not isinstance(waiting[0], Future) or waiting[0].done()):
+                yield from self._taken(waiting.popleft())
+        while waiting:
+            yield from self._taken(waiting.popleft())
+
+    def _taken(self, item: Piece | Future) -> list[Piece]:
+        if isinstance(item, Piece):
+            return [item]
+        read: _Read = item.result()
+        self.empty_lines += read.empty_lines
+        self.literal_quotes += read.literal_quotes
+        return read.pieces
+
+    def _stretches(self) -> Iterator[Piece | Future]:
         buf, eof = b'', False
         while not eof or buf:
             chunk = b'' if eof else self.stream.read(self.stretch)
@@ -101,7 +141,7 @@ class WindowReader:
             if eof and buf:  # cannot happen: at the end every byte is read; guard against a loop
                 raise AssertionError('reader stalled at the end of the file')
 
-    def _pieces_of(self, buf: bytes, eof: bool) -> Iterator[Piece]:
+    def _pieces_of(self, buf: bytes, eof: bool) -> Iterator[Piece | Future]:
         """Pieces from ``buf``; returns where the unread rest starts."""
         pos = 0
         raw = np.frombuffer(buf, np.uint8)
@@ -122,7 +162,7 @@ class WindowReader:
             final = eof and end == len(buf)
             verdict = quotes.scan(raw[pos:end], self.delimiter, final)
             if verdict.safe:
-                yield from self._arrow(buf, pos, pos + verdict.safe, verdict, final)
+                yield ARROW.submit(self._arrow, buf, pos, pos + verdict.safe, verdict, final)
                 pos += verdict.safe
             if verdict.malformed or (not verdict.safe and end == len(buf) and len(buf) - pos > self.stretch):
                 # a malformed quote, or one record longer than a stretch: the careful reader decides
@@ -147,14 +187,16 @@ class WindowReader:
         self.literal_quotes += found.literal_quotes
         return found
 
-    def _arrow(self, buf: bytes, start: int, stop: int, verdict: quotes.Scan, final: bool) -> Iterator[Piece]:
-        """Bytes ``[start, stop)``, whole records, through PyArrow; halves on refusal (ragged rows)."""
+    def _arrow(self, buf: bytes, start: int, stop: int, verdict: quotes.Scan, final: bool) -> _Read:
+        """On the ARROW thread: bytes ``[start, stop)``, whole records, through PyArrow; halves on refusal."""
         records = verdict.records + start
         unfinished = final and stop == len(buf) and buf[-1:] not in (b'\n', b'\r')
-        yield from self._arrow_part(buf, start, stop, verdict.quoted, records, unfinished)
+        read = _Read()
+        self._arrow_part(buf, start, stop, verdict.quoted, records, unfinished, read)
+        return read
 
     def _arrow_part(self, buf: bytes, start: int, stop: int, quoted: bool, records: np.ndarray,
-                    unfinished: bool) -> Iterator[Piece]:
+                    unfinished: bool, read: _Read) -> None:
         inside = records[(records > start) & (records <= stop)]
         lines = len(inside) + (1 if unfinished and stop == len(buf) else 0)
         if lines == 0:
@@ -165,18 +207,20 @@ class WindowReader:
         except pa.ArrowInvalid:
             table = None
         if table is not None:
-            self.empty_lines += lines - table.num_rows
+            read.empty_lines += lines - table.num_rows
             if table.num_rows:
-                yield Piece(table)
+                read.pieces.append(Piece(table))
             return
-        if stop - start <= SMALLEST or len(inside) < 2:
-            found = self._careful(buf, start, stop, stop, True)
+        if stop - start <= SMALLEST or len(inside) < 2:  # ragged rows: the careful reader reads them
+            found = parse_rows(buf, start, stop, stop, self.delim, True)
+            read.empty_lines += found.empty_lines
+            read.literal_quotes += found.literal_quotes
             if found.rows:
                 piece = python_piece(found.rows)
                 if piece.widths is None:
                     self._width = piece.table.num_columns  # e.g. a trailing delimiter on every row
-                yield piece
+                read.pieces.append(piece)
             return
         middle = int(inside[len(inside) // 2 - 1])
-        yield from self._arrow_part(buf, start, middle, quoted, records, unfinished)
-        yield from self._arrow_part(buf, middle, stop, quoted, records, unfinished)
+        self._arrow_part(buf, start, middle, quoted, records, unfinished, read)
+        self._arrow_part(buf, middle, stop, quoted, records, unfinished, read)

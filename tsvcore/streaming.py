@@ -35,14 +35,15 @@ def stretch_for(expected_bytes: int | None) -> int:
     """How many bytes to read at a time.
 
     Larger stretches parse faster (fewer calls) but hold more memory, and
-    the pipeline holds a few of them at once; a 32nd of the file, between 1
-    and 8 MB, kept the peak near half the file's size for 50 and 100 MB
-    uploads (a 24th pushed a 48 MB upload's peak to 0.9x; a 48th, 1 MB
-    stretches, made it 25% slower).
+    the pipeline holds a few of them at once (one being scanned, one with
+    PyArrow, two with the writer); a 40th of the file, between 1 and 8 MB,
+    kept a 48 MB upload's peak at 35-38 MB (a 32nd, once PyArrow read on a
+    thread of its own, pushed it to 45 MB; a 24th had reached 0.9x before
+    that).
     """
     if not expected_bytes:
         return 4 << 20
-    return max(1 << 20, min(8 << 20, expected_bytes // 32))
+    return max(1 << 20, min(8 << 20, expected_bytes // 40))
 
 
 class Abandoned(Exception):
