@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -225,3 +226,109 @@ def test_an_open_tab_comes_back_by_itself_after_a_server_restart(tmp_path, brows
         assert page.current_url.endswith(created['url'])
     finally:
         second.stop()
+
+
+# --- paste from a spreadsheet (issue #12, section 6) -----------------------------------------
+
+COPIED_CELLS = 'city\tpop\r\nOslo\t709000\r\nZürich\t421000\r\n'  # what Excel puts on the clipboard
+PASTED_NAME = re.compile(r'Pasted table \d{4}-\d\d-\d\d \d\d:\d\d\.tsv')
+# A paste event carrying the cells, dispatched where focus would be; true when the page took it
+# (the listener cancels a paste it sends, so that the browser does nothing else with it).
+DISPATCH_PASTE = """
+const [text, target] = arguments;
+const dt = new DataTransfer();
+dt.setData('text/plain', text);
+return !(target || document).dispatchEvent(
+    new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}));
+"""
+
+
+def paste_listening(page) -> bool:
+    """The page's paste listener is installed and a Paste button is on screen, read in one step."""
+    return page.execute_script("return !!window.tsvPaste && [...document.querySelectorAll('[data-tsv-paste]')]"
+                               ".some((b) => b.offsetParent !== null)")
+
+
+def test_paste_spreadsheet_cells_on_the_landing_page_and_land_on_a_new_table(app_server, browsers):
+    page = browsers()
+    page.get(app_server.url + '/')
+    assert wait_until(lambda: 'or paste cells copied from a spreadsheet (Ctrl+V)' in body_text(page), 10)
+    assert wait_until(lambda: paste_listening(page), 5)
+    assert page.execute_script(DISPATCH_PASTE, COPIED_CELLS, None)  # Chromium honours clipboardData
+    assert wait_until(lambda: '/t/' in page.current_url, 10), body_text(page)
+    assert wait_until(lambda: 'Zürich' in body_text(page), 10)
+    text = body_text(page)
+    assert PASTED_NAME.search(text), text
+    assert 'rows 1-2 of 2' in text and '709000' in text
+    table = httpx.get(f"{app_server.url}/api/tables/{page.current_url.rsplit('/t/', 1)[1]}").json()
+    assert [c['name'] for c in table['columns']] == ['city', 'pop']
+    assert table['rows'] == [['Oslo', '709000'], ['Zürich', '421000']]
+
+
+def test_paste_with_ctrl_v_into_the_open_replace_panel_replaces_the_table(app_server, browsers):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    created = httpx.post(f'{app_server.url}/api/tables', params={'name': 'before.tsv'},
+                         content=tsv(('city',), ('Lima',))).json()
+    api = f"{app_server.url}/api/tables/{created['id']}"
+    page = browsers()
+    page.get(app_server.url + created['url'])
+    assert wait_until(lambda: 'Lima' in body_text(page), 10)
+    assert not page.execute_script(DISPATCH_PASTE, COPIED_CELLS, None)  # panel never opened: no listener
+
+    panel = page.find_element(By.XPATH, "//*[contains(text(), 'Replace with a new file')]")
+    panel.click()
+    assert wait_until(lambda: paste_listening(page), 5)
+    search = page.find_element(By.CSS_SELECTOR, 'input[type=search], .q-field input:not([type=file])')
+    assert not page.execute_script(DISPATCH_PASTE, COPIED_CELLS, search)  # a paste into a field stays there
+    panel.click()  # closed: a paste does nothing
+    assert wait_until(lambda: not paste_listening(page), 5)
+    assert not page.execute_script(DISPATCH_PASTE, COPIED_CELLS, None)
+    panel.click()
+    assert wait_until(lambda: paste_listening(page), 5)
+
+    # a paste the reader refuses says why and keeps the table
+    assert page.execute_script(DISPATCH_PASTE, 'a\tb\n\x00\x00\x01', None)
+    assert wait_until(lambda: 'The pasted cells were not read.' in body_text(page), 10), body_text(page)
+    assert 'Lima' in body_text(page) and httpx.get(api).json()['version'] == 1
+
+    # a real Ctrl+V: the cells on the system clipboard, the keys pressed
+    page.execute_cdp_cmd('Browser.grantPermissions', {'origin': app_server.url,
+                                                      'permissions': ['clipboardReadWrite', 'clipboardSanitizedWrite']})
+    written = page.execute_async_script('const done = arguments[arguments.length - 1];'
+                                        'navigator.clipboard.writeText(arguments[0]).then(() => done(true), done);',
+                                        COPIED_CELLS)
+    assert written is True, written
+    ActionChains(page).key_down(Keys.CONTROL).send_keys('v').key_up(Keys.CONTROL).perform()
+    assert wait_until(lambda: httpx.get(api).json()['version'] == 2, 10)
+    assert wait_until(lambda: 'Zürich' in body_text(page) and 'Lima' not in body_text(page), 5), body_text(page)
+    assert PASTED_NAME.search(body_text(page))
+    assert 'Table replaced: Pasted table' in body_text(page)
+    assert page.current_url.endswith(created['url'])  # the live update, no navigation
+    assert httpx.get(api).json()['rows'] == [['Oslo', '709000'], ['Zürich', '421000']]
+
+
+def test_the_paste_button_takes_cells_in_a_text_area(app_server, browsers):
+    from selenium.webdriver.common.by import By
+    page = browsers()
+    page.get(app_server.url + '/')
+    assert wait_until(lambda: paste_listening(page), 10)
+    page.find_element(By.CSS_SELECTOR, '[data-tsv-paste]').click()
+    area = wait_until(lambda: page.find_elements(By.CSS_SELECTOR, '.q-dialog textarea'), 5)[0]
+    assert area.get_attribute('placeholder') == 'Paste cells here (Ctrl+V)'
+    assert wait_until(lambda: page.execute_script('return document.activeElement.tagName') == 'TEXTAREA', 3)
+
+    def make_a_table() -> None:
+        next(b for b in page.find_elements(By.CSS_SELECTOR, '.q-dialog button') if 'Make a table' in b.text).click()
+
+    make_a_table()  # nothing in it yet
+    assert wait_until(lambda: 'Nothing to paste' in body_text(page), 5)
+    assert page.current_url.rstrip('/') == app_server.url
+    area.click()
+    page.execute_cdp_cmd('Input.insertText', {'text': COPIED_CELLS})  # as a paste or typing puts text there
+    assert page.execute_script('return arguments[0].value', area) == COPIED_CELLS.replace('\r\n', '\n')
+    make_a_table()
+    assert wait_until(lambda: '/t/' in page.current_url, 10), body_text(page)
+    assert wait_until(lambda: 'Zürich' in body_text(page) and 'Oslo' in body_text(page), 10)
+    assert PASTED_NAME.search(body_text(page))

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from nicegui import ui
 
 from components.offload import off_loop
+from components.paste import paste_controls
 from components.table_info import TableInfo, when
 from components.table_view import TableView
 from components.upload_zone import upload_zone
@@ -103,6 +104,8 @@ def register(services: Services) -> None:
             upload_zone(url='/api/tables', method='POST', max_bytes=limit,
                         label='Drop a TSV file here or click to choose',
                         on_success=lambda body: ui.navigate.to(body['url']))
+            paste_controls(url='/api/tables', method='POST', action='Make a table',
+                           on_success=lambda body: ui.navigate.to(body['url']))
             with ui.row().classes('items-center gap-2 text-sm'):
                 ui.label('No file at hand?').classes('opacity-70')
                 ui.button('Try a sample table', icon='table_view', on_click=open_sample).props('flat dense no-caps')
@@ -221,6 +224,9 @@ async def table_screen(services: Services, link_id: str, version: int | None, *,
                         upload_zone(url=f'/api/tables/{link_id}', method='PUT', max_bytes=limit,
                                     header='Replace the table', label='Drop a TSV file here or click to choose',
                                     on_success=lambda body: None)
+                        # the viewers' live update shows the pasted version, as it does a dropped file's
+                        paste_controls(url=f'/api/tables/{link_id}', method='PUT', action='Replace the table',
+                                       on_success=lambda body: None)
             replace.on_value_change(open_replace)
 
         async def restore(number: int) -> None:
