@@ -21,7 +21,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import encoding as enc
-from . import originals
 from .dialect import sniff
 from .errors import UnreadableFile
 from .escapes import Unescaping
@@ -125,17 +124,14 @@ def read_head(path: Path, skip: int) -> tuple[bytes, bool]:
 
 
 def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = None,
-           streamed: 'StreamedParse | None' = None, options: ReadOptions = ReadOptions(),
-           keep_original: bool = True) -> dict:
-    """Read ``upload`` into ``out_dir`` (data.arrow + original + meta.json); return the metadata.
+           streamed: 'StreamedParse | None' = None, options: ReadOptions = ReadOptions()) -> dict:
+    """Read ``upload`` into ``out_dir`` (data.arrow + meta.json); return the metadata.
 
     ``scan`` is the byte scan made while the upload streamed in, if there was
     one; otherwise the file is scanned here. ``streamed`` is the same reading
     run while the upload arrived; its result is used only where it made the
     same decisions (UTF-8, the same dialect). ``options`` are what the person
-    said instead of letting the reader guess. ``keep_original``: link the
-    upload into the version as its original (see ``originals``); a re-read
-    brings the earlier version's instead. Raises UnreadableFile with a sentence
+    said instead of letting the reader guess. Raises UnreadableFile with a sentence
     for a person when the file cannot become a table, BadParameter when an
     option does not fit the file. ``out_dir`` is a staging directory: the
     store decides whether it becomes a version.
@@ -170,8 +166,6 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
     finally:
         if source != upload:
             source.unlink(missing_ok=True)
-    if keep_original:
-        originals.keep(upload, out_dir)
     meta = {
         'name': name,
         'rows': shape.rows,
@@ -186,8 +180,6 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
     }
     if options:
         meta['read_options'] = options.given
-    if keep_original:
-        meta['original'] = True
     (out_dir / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
     POOL.release_unused()  # hand the parse's memory back; the version lives on disk now
     return meta

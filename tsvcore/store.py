@@ -199,7 +199,7 @@ class Store:
         stage = self.staging_path('.table')
         try:
             table_id, view_id = new_id(), new_id()
-            meta = ingest(upload, stage / 'versions' / '1', name, scan, streamed, options)
+            meta = self._ingest(upload, stage / 'versions' / '1', name, scan, streamed, options)
             meta.update(id=table_id, version=1, view_id=view_id)
             (stage / 'versions' / '1' / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
             (stage / 'table.json').write_text(json.dumps({'id': table_id, 'view_id': view_id,
@@ -221,10 +221,19 @@ class Store:
         self._existing_table_dir(table_id)  # 404 before any work
         stage = self.staging_path('.version')
         try:
-            meta = ingest(upload, stage, name, scan, streamed, options)
+            meta = self._ingest(upload, stage, name, scan, streamed, options)
             return self._commit(table_id, stage, meta)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+
+    @staticmethod
+    def _ingest(upload: Path, stage: Path, name: str, scan: ByteScan | None, streamed: StreamedParse | None,
+                options: ReadOptions) -> dict:
+        """``ingest``, and the upload kept beside the cells as the version's original (see ``originals``)."""
+        meta = ingest(upload, stage, name, scan, streamed, options)
+        originals.keep(upload, stage)
+        meta['original'] = True
+        return meta
 
     def reread(self, table_id: str, version: int, options: ReadOptions) -> dict:
         """Read a version's original bytes again with ``options``, as the next version ("Read differently").
@@ -236,7 +245,7 @@ class Store:
         upload = self.staging_path('.original')
         try:
             originals.unpack(self.original(table_id, version), upload)
-            meta = ingest(upload, stage, old['name'], options=options, keep_original=False)
+            meta = ingest(upload, stage, old['name'], options=options)
             if not originals.copy(self._version_dir(table_id, version), stage):
                 raise NotFound(f'This table has no version {version}.')   # trimmed meanwhile
             meta.update(reread_from=version, original=True)
