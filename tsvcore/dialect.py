@@ -76,7 +76,9 @@ def sniff(head: bytes, complete: bool, options: ReadOptions = ReadOptions()) -> 
         return dialect
     escaped = _Sample(head, complete, escape=True)
     other = escaped.dialect(options)
-    if other.delimiter and escaped.fit(other) > plain.fit(dialect):
+    # both judged from the same line: title lines skipped under one reading must not hide its bad records
+    pos = dialect.start if options.header_row is not None else _skip_empty_lines(head)[0]
+    if other.delimiter and escaped.fit(other, pos) > plain.fit(dialect, pos):
         other.escape = True
         return other
     return dialect
@@ -112,9 +114,10 @@ class _Sample:
         """Field counts of the first records read with ``delimiter``."""
         return [len(row) for row in self.rows(pos, delimiter).rows]
 
-    def fit(self, dialect: Dialect) -> tuple[float, int]:
-        """How well the sample reads with ``dialect``: the share of records alike, then fewer quotes that do not close."""
-        found = self.rows(dialect.start, dialect.delimiter)
+    def fit(self, dialect: Dialect, pos: int) -> tuple[float, int]:
+        """How well the sample from ``pos`` reads with ``dialect``'s delimiter: the share of records alike,
+        then fewer quotes that do not close."""
+        found = self.rows(pos, dialect.delimiter)
         alike = max(Counter(map(len, found.rows)).values()) / len(found.rows) if found.rows else 0.0
         return alike, -found.literal_quotes
 
