@@ -54,6 +54,17 @@ def test_the_delimiter_and_header_line_can_be_named_on_upload(server):
     assert any('Line 4 was read as the header, as asked' in w for w in body['warnings'])
 
 
+def test_bytes_a_named_encoding_cannot_read_are_counted_never_silently_lost(server):
+    data = 'id,name\n1,café\n2,naïve\n'.encode('cp1252')
+    body = post(server, '/api/tables', data, encoding='shift-jis').json()
+    assert any('2 bytes were not valid Shift-JIS (cp932) and shown as \ufffd (the first on line 2)' in w
+               for w in body['warnings']), body['warnings']
+    assert cells(server, body['id'])[1][0] == '1'
+    again = post(server, f"/api/tables/{body['id']}/reread", encoding='windows-1252').json()
+    assert cells(server, body['id'])[1:] == [['1', 'café'], ['2', 'naïve']] and again['warnings'] == \
+        ['Read as Windows-1252.']
+
+
 def test_a_named_delimiter_reads_a_one_column_file_as_one_column(server):
     body = post(server, '/api/tables', b'name\nDoe, Jane\nRoe, Richard\n', delimiter='none').json()
     assert body['delimiter'] == ''

@@ -224,7 +224,7 @@ class ByteScan:
 BINARY_NUL = 'This file contains binary data (NUL bytes), not text. Please upload a tab-separated text file.'
 
 
-def _binary_nul(scan: ByteScan) -> UnreadableFile:
+def binary_nul(scan: ByteScan) -> UnreadableFile:
     where = f' The first NUL byte is on line {scan.nul_line:,}.' if scan.nul_line else ''
     return UnreadableFile(BINARY_NUL + where)
 
@@ -248,9 +248,9 @@ def detect(scan: ByteScan, path: Path) -> Encoding:
         codec = _utf16_without_bom(head)
         if codec:
             return Encoding(codec)
-        raise _binary_nul(scan)
+        raise binary_nul(scan)
     if scan.has_nul:
-        raise _binary_nul(scan)
+        raise binary_nul(scan)
     scan.ensure_utf8_known(path)
     if scan.utf8:
         return Encoding('utf-8')
@@ -808,28 +808,43 @@ def _most_used(language: str) -> frozenset[str]:
 
 
 class StrayBytes:
-    """Counts the bytes that were not UTF-8 and were read as Windows-1252, one by one.
+    """Counts the bytes the encoding has no character for, and says what became of them.
 
-    ``count`` is how many there were; ``first_line`` the 1-based line of the
-    first one (so a person can find it in the file).
+    In a mostly-UTF-8 file they are read as Windows-1252, one by one
+    (``replace``). In a file read in another encoding (a guess, or one a
+    person named) they can only be shown as U+FFFD (``lose``), and the
+    warning says so: no byte may vanish unannounced. ``count`` is how many
+    there were; ``first_line`` the 1-based line of the first one (so a person
+    can find it in the file); ``label`` the encoding the file was read in.
     """
 
     def __init__(self) -> None:
         self.count = 0
         self.first_line: int | None = None
         self.lines_before = 0          # line breaks in the chunks decoded before the current one
+        self.label: str | None = None  # set when bytes were lost rather than read as Windows-1252
 
     def replace(self, error: UnicodeDecodeError) -> tuple[str, int]:
+        bad = self._met(error)
+        return bad.decode('latin-1').translate(CP1252_TRANSLATE), error.end
+
+    def lose(self, error: UnicodeDecodeError) -> tuple[str, int]:
+        return '\ufffd' * len(self._met(error)), error.end
+
+    def _met(self, error: UnicodeDecodeError) -> bytes:
         bad = error.object[error.start:error.end]
         if self.first_line is None:
             self.first_line = self.lines_before + error.object.count(b'\n', 0, error.start) + 1
         self.count += len(bad)
-        return bad.decode('latin-1').translate(CP1252_TRANSLATE), error.end
+        return bad
 
     def warning(self) -> str | None:
         if not self.count:
             return None
         what = 'byte was' if self.count == 1 else 'bytes were'
+        if self.label is not None:
+            return (f'{self.count:,} {what} not valid {self.label} and shown as \ufffd '
+                    f'(the first on line {self.first_line:,}); "Read differently" can try another encoding.')
         return (f'{self.count:,} {what} not valid UTF-8 and read as Windows-1252 '
                 f'(the first on line {self.first_line:,}).')
 
@@ -838,13 +853,18 @@ class StrayBytes:
 # good); it reports to the StrayBytes of the decode running on its thread.
 _DECODING = threading.local()
 codecs.register_error('tsv-stray', lambda error: _DECODING.strays.replace(error))
+codecs.register_error('tsv-lost', lambda error: _DECODING.strays.lose(error))
 
 
 def decode_chunks(path: Path, encoding: Encoding, chunk: int = CHUNK, strays: StrayBytes | None = None):
     """Yield the file's text in pieces, never failing on a byte."""
-    if encoding.strays:
+    if encoding.codec != 'cp1252':  # the lenient Windows-1252 below has no error to count
         strays = strays or StrayBytes()
-        decoder = codecs.getincrementaldecoder('utf-8')(errors='tsv-stray')
+        if encoding.strays:
+            decoder = codecs.getincrementaldecoder('utf-8')(errors='tsv-stray')
+        else:
+            strays.label = encoding.label
+            decoder = codecs.getincrementaldecoder(encoding.codec)(errors='tsv-lost')
         with path.open('rb') as f:
             f.seek(encoding.skip)
             while data := f.read(chunk):
@@ -857,19 +877,9 @@ def decode_chunks(path: Path, encoding: Encoding, chunk: int = CHUNK, strays: St
             if tail:
                 yield tail
         return
-    if encoding.codec == 'cp1252':
-        with path.open('rb') as f:
-            while data := f.read(chunk):
-                yield data.decode('latin-1').translate(CP1252_TRANSLATE)
-        return
-    decoder = codecs.getincrementaldecoder(encoding.codec)(errors='replace')
     with path.open('rb') as f:
-        f.seek(encoding.skip)
         while data := f.read(chunk):
-            yield decoder.decode(data)
-        tail = decoder.decode(b'', final=True)
-        if tail:
-            yield tail
+            yield data.decode('latin-1').translate(CP1252_TRANSLATE)
 
 
 def transcode_to_utf8(path: Path, encoding: Encoding, dest: Path, strays: StrayBytes | None = None) -> ByteScan:

@@ -172,7 +172,7 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
         'columns': [{'name': n, 'type': t} for n, t in zip(names, types)],
         'encoding': encoding.label,
         'delimiter': dialect.delimiter,
-        'warnings': dialect.notes + ([strays.warning()] if strays.count else []) + _warnings(encoding, shape),
+        'warnings': dialect.notes + _warnings(encoding, strays, shape),
         'reader': 'careful' if shape.careful_rows else 'fast',
         'bytes': upload.stat().st_size,
         'uploaded_at': time.time(),
@@ -200,7 +200,7 @@ def _encoding(scan: enc.ByteScan, upload: Path, options: ReadOptions) -> enc.Enc
     if not codec.startswith(('utf-16', 'utf-32')):
         enc.refuse_binary(scan.head)
         if scan.has_nul:
-            raise enc._binary_nul(scan)
+            raise enc.binary_nul(scan)
     skip = len(OWN_BOMS[codec]) if codec in OWN_BOMS and scan.head.startswith(OWN_BOMS[codec]) else 0
     if codec == 'utf-8':
         scan.ensure_utf8_known(upload)
@@ -233,11 +233,13 @@ def read_table(reader: WindowReader, data_path: Path) -> tuple[list[str], list[s
     return names, types, shape
 
 
-def _warnings(encoding: enc.Encoding, shape: Shape) -> list[str]:
+def _warnings(encoding: enc.Encoding, strays: enc.StrayBytes, shape: Shape) -> list[str]:
     """Plain sentences for every fallback the reading took."""
     notes = []
     if encoding.codec != 'utf-8':
         notes.append(f'Read as {encoding.label}.')
+    if strays.count:
+        notes.append(strays.warning())
     if shape.empty_lines:
         notes.append(_count(shape.empty_lines, 'empty line was', 'empty lines were') + ' skipped.')
     if shape.short_rows:
