@@ -271,7 +271,8 @@ def test_wide_batches_get_the_same_types_as_narrow_ones(monkeypatch):
     rng = random.Random(5)
     groups = [['1', '-2', '+3'], ['1.5', '1e3', '7'], ['2024-02-29', '2023-01-01'], ['2024-01-01 10:00'],
               ['true', 'FALSE'], ['word'], ['0,99', '12,50', '1.234,00', '5'], ['1,234', '12,345']]
-    odd = ['', 'NA', 'null', '0x1A', '2024-02-30', '2023-13-01', 'x', '2,5', '1.5']
+    odd = ['', 'NA', 'null', '0x1A', '2024-02-30', '2023-13-01', 'x', '2,5', '1.5', '+', '--5', '+-5', '١٢', '0X1p3',
+           'nan', 'inf', '1e', ' 5']
 
     def cells() -> list[str]:
         group = rng.choice(groups)
