@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 with atheris.instrument_imports():
     import pyarrow as pa
 
-    from tsvcore.encoding import ByteScan
+    from tsvcore.reading.encoding import ByteScan
     from tsvcore.errors import UnreadableFile
-    from tsvcore.ingest import ingest
-    from tsvcore.streaming import StreamedParse
+    from tsvcore.reading.ingest import ingest
+    from tsvcore.reading.streaming import StreamedParse
 
 WORK = Path(tempfile.mkdtemp(prefix='tsv-fuzz-'))
 REGRESSIONS = ROOT / 'tests' / 'regressions'

@@ -5,7 +5,7 @@ from nicegui import ui
 
 
 def show_profile(profile: dict) -> None:
-    """Open a dialog for a profile computed by the engine (tsvcore.profile)."""
+    """Open a dialog for a profile computed by the engine (tsvcore.queries.profile)."""
     with ui.dialog() as dialog, ui.card().classes('w-[40rem] max-w-full tsv-profile'):
         with ui.row().classes('items-center w-full'):
             title = ui.label(profile['column']).classes('text-lg font-medium ellipsis')

@@ -15,9 +15,9 @@ from components.column_profile import show_profile
 from components.lazy_menu import LazyMenu
 from components.offload import off_loop
 from tsvcore import PageRequest, QueryEngine, TableChanged
-from tsvcore.query import Page
-from tsvcore.store import LRU
-from tsvcore.types import NUMERIC
+from tsvcore.queries.query import Page
+from tsvcore.storage.store import LRU
+from tsvcore.reading.types import NUMERIC
 
 PAGE_SIZES = [25, 50, 100, 500]
 # The engine's default page is the one read once for everyone after a replacement (web/services.py).

@@ -37,8 +37,8 @@ import pyarrow as pa
 import pytest
 
 from tsvcore import UnreadableFile
-from tsvcore.export import FORMULA_START, export
-from tsvcore.ingest import DATA_FILE, ingest
+from tsvcore.queries.export import FORMULA_START, export
+from tsvcore.reading.ingest import DATA_FILE, ingest
 
 CORPUS = Path(__file__).resolve().parent / 'corpus'
 NOT_DATA = re.compile(r'(^|/)(LICENSE[^/]*|COPYING|UNLICENSE|\.gitattributes|[^/]*\.md|[^/]*\.json)$')

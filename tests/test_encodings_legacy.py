@@ -1,4 +1,4 @@
-"""Legacy code pages: which one a file that is not UTF-8 is read in (tsvcore.encoding).
+"""Legacy code pages: which one a file that is not UTF-8 is read in (tsvcore.reading.encoding).
 
 The issue: Shift-JIS and Windows-1251 files whose text is mostly ASCII (ids,
 e-mails, codes) with a few Japanese or Russian names came back as Windows-1252
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tsvcore import PageRequest, QueryEngine, Store
-from tsvcore.encoding import (
+from tsvcore.reading.encoding import (
     CHUNK,
     MAX_RUN,
     PRIORS,

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tsvcore import reader as reader_module
-from tsvcore.reader import WindowReader
-from tsvcore.records import parse_rows
+from tsvcore.reading import reader as reader_module
+from tsvcore.reading.reader import WindowReader
+from tsvcore.reading.records import parse_rows
 
 PIECES = ['a', 'b', 'é', '\t', ',', '\n', '\r', '\r\n', '"', '""', 'x y', '"q"', ',"', '",']
 

@@ -17,8 +17,8 @@ from nicegui.testing import User
 from tests.helpers import Server
 from tests.test_ui import wait_for
 from tsvcore import Store
-from tsvcore.originals import ORIGINAL_FILE, RAW_FILE
-from tsvcore.read_options import ReadOptions
+from tsvcore.storage.originals import ORIGINAL_FILE, RAW_FILE
+from tsvcore.reading.read_options import ReadOptions
 
 # Mostly ASCII with Japanese names in Shift-JIS: a guess may well take it for Windows-1252.
 SHIFT_JIS = ('id,name,email\r\n1,山田,yamada@example.com\r\n2,佐藤,sato@example.com\r\n'

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from tsvcore import PageRequest, QueryEngine, Store, UnreadableFile
-from tsvcore.ingest import ingest
+from tsvcore.reading.ingest import ingest
 
 
 def read(tmp_path: Path, data: bytes, name: str = 'f.tsv') -> tuple[dict, list[list[str]], list[str]]:

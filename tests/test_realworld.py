@@ -267,7 +267,7 @@ def test_wide_batches_get_the_same_types_as_narrow_ones(monkeypatch):
 
     import pyarrow as pa
 
-    from tsvcore import types
+    from tsvcore.reading import types
     rng = random.Random(5)
     groups = [['1', '-2', '+3'], ['1.5', '1e3', '7'], ['2024-02-29', '2023-01-01'], ['2024-01-01 10:00'],
               ['true', 'FALSE'], ['word'], ['0,99', '12,50', '1.234,00', '5'], ['1,234', '12,345']]
@@ -294,7 +294,7 @@ def test_wide_batches_get_the_same_types_as_narrow_ones(monkeypatch):
 def _round_trip(tmp_path, names: list[str], rows: list[list[str]], fmt: str) -> tuple[list[str], list[list[str]]]:
     import pyarrow as pa
 
-    from tsvcore.export import export
+    from tsvcore.queries.export import export
     table = pa.table({f'f{i}': pa.array([r[i] for r in rows], pa.string()) for i in range(len(names))})
     data = b''.join(export(table, names, fmt))
     meta, got, got_names = read(tmp_path, data)

@@ -8,7 +8,7 @@ import httpx
 
 from tests.helpers import free_port, tsv
 from tests.test_scaleout import RedisServer, two_processes, wait_for
-from tsvcore.redis_lock import RedisTableLock
+from tsvcore.storage.redis_lock import RedisTableLock
 
 
 def test_a_second_committer_waits_for_the_first_and_other_tables_do_not(tmp_path):

@@ -9,8 +9,8 @@ import httpx
 from bench.viewers import Viewer
 from tests.helpers import tsv
 from tests.test_scaleout import RedisServer, health, two_processes, wait_for, watch
-from tsvcore import redis_notify
-from tsvcore.redis_notify import RedisNotifier
+from tsvcore.live import redis_notify
+from tsvcore.live.redis_notify import RedisNotifier
 
 
 async def until(condition: Callable[[], bool], timeout: float = 5) -> bool:

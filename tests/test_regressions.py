@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tsvcore.errors import UnreadableFile
-from tsvcore.ingest import ingest
+from tsvcore.reading.ingest import ingest
 
 CASES = sorted((Path(__file__).parent / 'regressions').glob('*.bin'))
 

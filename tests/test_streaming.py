@@ -6,9 +6,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from tsvcore.encoding import ByteScan
-from tsvcore.ingest import ingest
-from tsvcore.streaming import StreamedParse
+from tsvcore.reading.encoding import ByteScan
+from tsvcore.reading.ingest import ingest
+from tsvcore.reading.streaming import StreamedParse
 
 
 def big_file(path: Path, rows: int, poison_at: int | None = None, poison: bytes = b'') -> Path:
@@ -80,7 +80,7 @@ def test_a_late_legacy_byte_and_a_ragged_row_call_the_bet_off(tmp_path):
 def test_any_failure_inside_the_streamed_parse_calls_the_bet_off_instead_of_losing_rows(tmp_path, monkeypatch):
     """The parse runs on other threads; a surprise there must not leave a table with rows missing."""
     from tsvcore import UnreadableFile
-    from tsvcore.ingest import VersionWriter
+    from tsvcore.reading.ingest import VersionWriter
     calls = []
     original = VersionWriter.add
 

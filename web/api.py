@@ -17,10 +17,10 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from nicegui import run
 
 from tsvcore import BadParameter, PageRequest, TsvError
-from tsvcore import originals
-from tsvcore.export import export
-from tsvcore.read_options import ReadOptions
-from tsvcore.streaming import StreamedParse
+from tsvcore.storage import originals
+from tsvcore.queries.export import export
+from tsvcore.reading.read_options import ReadOptions
+from tsvcore.reading.streaming import StreamedParse
 
 from . import uploads
 from .services import Services

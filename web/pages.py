@@ -16,7 +16,7 @@ from components.table_view import TableView
 from components.upload_zone import upload_zone
 from components.version_list import VersionList
 from tsvcore import NotFound, TableChanged, TsvError
-from tsvcore.read_options import ReadOptions
+from tsvcore.reading.read_options import ReadOptions
 
 from . import sockets
 from .services import Services

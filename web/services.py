@@ -51,13 +51,13 @@ class Services:
     def create(cls, config: Config) -> 'Services':
         table_lock = None
         if config.redis_url:
-            from tsvcore.redis_lock import RedisTableLock
+            from tsvcore.storage.redis_lock import RedisTableLock
             table_lock = RedisTableLock(config.redis_url)
         store = Store(config.data_dir, keep_versions=config.keep_versions, table_lock=table_lock)
         store.clean_temporaries()
         notifier: Notifier = LocalNotifier()
         if config.redis_url:
-            from tsvcore.redis_notify import RedisNotifier
+            from tsvcore.live.redis_notify import RedisNotifier
             notifier = RedisNotifier(config.redis_url, store.current)
         services = cls(config, store, QueryEngine(store), notifier)
         notifier.on_presence = services._tell_presence  # with Redis: viewers in other processes count too

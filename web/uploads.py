@@ -17,8 +17,8 @@ from nicegui import run
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from tsvcore import TooLarge, TsvError, UnreadableFile
-from tsvcore.encoding import ByteScan
-from tsvcore.streaming import StreamedParse
+from tsvcore.reading.encoding import ByteScan
+from tsvcore.reading.streaming import StreamedParse
 
 FLUSH_BYTES = 1 << 20
 

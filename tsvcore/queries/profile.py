@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .types import DATE, DATETIME, NUMERIC, sort_key
+from ..reading.types import DATE, DATETIME, NUMERIC, sort_key
 
 TOP = 10
 BINS = 20

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import UnreadableFile
 from . import encoding as enc
 from .dialect import sniff
-from .errors import UnreadableFile
 from .escapes import Unescaping
 from .read_options import ReadOptions
 from .reader import Piece, WindowReader

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import asdict, dataclass
 
-from .errors import BadParameter
+from ..errors import BadParameter
 
 # A delimiter may be named or given as the character itself.
 DELIMITER_NAMES = {

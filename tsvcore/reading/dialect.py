@@ -34,7 +34,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .errors import BadParameter
+from ..errors import BadParameter
 from .read_options import ReadOptions
 from .records import Rows, parse_rows
 

@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UnreadableFile
+from ..errors import UnreadableFile
 
 CHUNK = 1 << 20
 HEAD = 64 * 1024

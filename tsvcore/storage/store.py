@@ -33,12 +33,12 @@ from typing import Iterator
 
 import pyarrow as pa
 
+from ..errors import NotFound
+from ..reading.encoding import ByteScan
+from ..reading.ingest import DATA_FILE, META_FILE, ingest
+from ..reading.read_options import ReadOptions
+from ..reading.streaming import StreamedParse
 from . import originals
-from .encoding import ByteScan
-from .errors import NotFound
-from .ingest import DATA_FILE, META_FILE, ingest
-from .read_options import ReadOptions
-from .streaming import StreamedParse
 
 ID_PATTERN = re.compile(r'^[A-Za-z0-9_-]{22}$')
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .errors import NotFound
+from ..errors import NotFound
 
 RAW_FILE = 'original'
 ORIGINAL_FILE = 'original.zst'

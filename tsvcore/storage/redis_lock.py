@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import redis
 
-from .errors import TsvError
+from ..errors import TsvError
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import BadParameter
+from ..errors import BadParameter
+from ..reading.types import BOOLEAN, DATE, DATETIME, DECIMAL_COMMA, INTEGER, MISSING_TOKENS, NUMBER, sort_key
+from ..storage.store import Store
 from .profile import profile
-from .store import Store
-from .types import BOOLEAN, DATE, DATETIME, DECIMAL_COMMA, INTEGER, MISSING_TOKENS, NUMBER, sort_key
 
 MAX_LIMIT = 1000
 

@@ -1,0 +1,1 @@
+"""Telling viewers that a table changed: in one process, and across processes through Redis."""

@@ -1,0 +1,4 @@
+"""Asking a stored version: pages (sort, search), column profiles, downloads.
+
+Uses the store and the column types of ``reading``.
+"""
