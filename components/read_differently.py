@@ -24,6 +24,9 @@ ENCODINGS = {
 }
 DELIMITERS = {'auto': 'Guess (as on upload)', 'tab': 'Tab', 'comma': 'Comma', 'semicolon': 'Semicolon',
               'pipe': 'Pipe |', 'space': 'Space', 'none': 'None: one column'}
+DELIMITER_KEYS = {'\t': 'tab', ',': 'comma', ';': 'semicolon', '|': 'pipe', ' ': 'space', '': 'none'}
+ESCAPES = {'auto': 'Guess (as on upload)', 'on': 'Read \\" as a quote (MySQL, PHP dumps)',
+           'off': 'Keep backslashes as written'}
 
 Reread = Callable[[dict], Awaitable[str | None]]
 
@@ -36,8 +39,9 @@ class ReadDifferently:
     the new version is made, or a sentence saying why not.
     """
 
-    def __init__(self, reread: Reread) -> None:
+    def __init__(self, reread: Reread, shown: Callable[[], dict]) -> None:
         self.reread = reread
+        self.shown = shown  # the metadata of the version on the page: the dialog starts from how it was read
         self.dialog: ui.dialog | None = None
         ui.button('Read differently', icon='tune', on_click=self.open) \
             .props('flat dense no-caps size=sm').classes('tsv-read-differently') \
@@ -47,7 +51,17 @@ class ReadDifferently:
         if self.dialog is None:
             self._build()
         assert self.dialog is not None
+        self._start_from(self.shown().get('read_options', {}))
         self.dialog.open()
+
+    def _start_from(self, given: dict) -> None:
+        """What was asked for the shown version, so that changing one thing keeps the others."""
+        encoding = given.get('encoding')
+        self.encoding.value = encoding if encoding in ENCODINGS else 'auto'
+        self.delimiter.value = DELIMITER_KEYS.get(given['delimiter'], 'auto') if 'delimiter' in given else 'auto'
+        self.header_row.value = given.get('header_row')
+        self.escape.value = {True: 'on', False: 'off'}.get(given.get('escape'), 'auto')
+        self.error.text = ''
 
     def _build(self) -> None:
         with ui.dialog() as self.dialog, ui.card().classes('w-96 tsv-reread'):
@@ -60,6 +74,8 @@ class ReadDifferently:
                 .mark('tsv-reread-delimiter')
             self.header_row = ui.number('Header on line', min=1, max=1000, step=1, format='%d',
                                         placeholder='guess').classes('w-full').mark('tsv-reread-header')
+            self.escape = ui.select(ESCAPES, value='auto', label='Backslashes').classes('w-full') \
+                .mark('tsv-reread-escape')
             self.error = ui.label().classes('text-sm text-negative')
             with ui.row().classes('w-full justify-end'):
                 ui.button('Cancel', on_click=self.dialog.close).props('flat no-caps')
@@ -68,7 +84,8 @@ class ReadDifferently:
 
     async def _submit(self) -> None:
         options = {'encoding': self.encoding.value, 'delimiter': self.delimiter.value,
-                   'header_row': '' if self.header_row.value in (None, '') else str(int(self.header_row.value))}
+                   'header_row': '' if self.header_row.value in (None, '') else str(int(self.header_row.value)),
+                   'escape': self.escape.value}
         self.submit.props('loading')
         try:
             problem = await self.reread(options)

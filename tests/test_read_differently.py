@@ -71,6 +71,24 @@ def test_a_named_delimiter_reads_a_one_column_file_as_one_column(server):
     assert cells(server, body['id']) == [['name'], ['Doe, Jane'], ['Roe, Richard']]
 
 
+def test_utf16_named_without_a_byte_order_mark_reads_and_odd_codecs_are_refused(server):
+    data = 'id\tname\n1\tcafé\n'.encode('utf-16-le')
+    body = post(server, '/api/tables', data, encoding='utf-16').json()
+    assert body['encoding'] == 'UTF-16 LE' and cells(server, body['id']) == [['id', 'name'], ['1', 'café']]
+    r = post(server, '/api/tables', data, encoding='idna')
+    assert r.status_code == 422 and 'not an encoding a text file is written in' in r.json()['error']
+
+
+def test_backslash_escapes_can_be_switched_on_and_off(server):
+    data = b'id,note\n1,"say \\"hi\\""\n2,"plain"\n'
+    guessed = post(server, '/api/tables', data).json()
+    assert cells(server, guessed['id'])[1] == ['1', 'say "hi"']
+    post(server, f"/api/tables/{guessed['id']}/reread", escape='off')
+    assert cells(server, guessed['id'])[1][1] != 'say "hi"'
+    r = post(server, '/api/tables', data, escape='maybe')
+    assert r.status_code == 422 and 'escape must be on, off or auto' in r.json()['error']
+
+
 @pytest.mark.parametrize('params, sentence', [
     ({'encoding': 'klingon'}, 'is not an encoding this server knows'),
     ({'delimiter': ';;'}, 'The delimiter must be one ASCII character'),
@@ -162,6 +180,52 @@ async def test_the_page_reads_a_version_again_with_the_encoding_chosen(user: Use
     user.find(marker='tsv-reread-submit').click()
     await user.should_see('version 2')
     await wait_for(lambda: user.find(ui.table).elements.pop().rows[0]['c1'] == '山田')
+
+
+async def test_the_dialog_starts_from_how_the_shown_version_was_read(user: User):
+    """Changing only the delimiter must not undo an encoding chosen before."""
+    r = await user.http_client.post('/api/tables', content=SHIFT_JIS, headers={'X-Filename': 'staff.csv'},
+                                    params={'encoding': 'cp932', 'delimiter': 'comma'})
+    await user.open(f"/t/{r.json()['id']}")
+    await user.should_see('staff.csv')
+    user.find('Read differently').click()
+    await user.should_see('Read the file differently')
+    assert user.find(marker='tsv-reread-encoding').elements.pop().value == 'cp932'
+    assert user.find(marker='tsv-reread-delimiter').elements.pop().value == 'comma'
+    assert user.find(marker='tsv-reread-escape').elements.pop().value == 'auto'
+
+
+def test_a_reread_keeps_the_original_even_when_the_version_is_trimmed_meanwhile(tmp_path: Path):
+    store = Store(tmp_path / 'data', keep_versions=1)
+    (tmp_path / 'a.csv').write_bytes(SEMICOLONS)
+    meta = store.create(tmp_path / 'a.csv', 'a.csv')
+    store.replace(meta['id'], tmp_path / 'a.csv', 'a.csv')  # version 1 is trimmed
+    with pytest.raises(Exception, match='This table has no version 1'):
+        store.reread(meta['id'], 1, ReadOptions(delimiter=','))
+    again = store.reread(meta['id'], 2, ReadOptions(delimiter=','))
+    assert again['version'] == 3 and again['delimiter'] == ','
+
+
+def test_a_crash_mid_compression_is_finished_at_start_up(tmp_path: Path):
+    store = Store(tmp_path / 'data')
+    (tmp_path / 'a.tsv').write_bytes(b'a\tb\n1\t2\n')
+    meta = store.create(tmp_path / 'a.tsv', 'a.tsv')
+    version_dir = tmp_path / 'data' / 'tables' / meta['id'] / 'versions' / '1'
+    for _ in range(100):
+        if (version_dir / ORIGINAL_FILE).exists():
+            break
+        time.sleep(0.05)
+    (version_dir / ORIGINAL_FILE).unlink()
+    (version_dir / RAW_FILE).write_bytes(b'a\tb\n1\t2\n')        # as if the process died mid-way
+    (version_dir / f'.{ORIGINAL_FILE}.partial').write_bytes(b'half')
+    Store(tmp_path / 'data').clean_temporaries()
+    for _ in range(100):
+        if (version_dir / ORIGINAL_FILE).exists() and not (version_dir / RAW_FILE).exists():
+            break
+        time.sleep(0.05)
+    assert not (version_dir / f'.{ORIGINAL_FILE}.partial').exists()
+    with store.original(meta['id'], 1) as stream:
+        assert stream.read() == b'a\tb\n1\t2\n'
 
 
 async def test_the_download_menu_offers_the_original_file(user: User):

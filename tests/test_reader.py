@@ -9,14 +9,16 @@ import pytest
 
 from tsvcore import PageRequest, QueryEngine, Store, UnreadableFile
 from tsvcore.reading.ingest import ingest
+from tsvcore.reading.read_options import ReadOptions
 
 
-def read(tmp_path: Path, data: bytes, name: str = 'f.tsv') -> tuple[dict, list[list[str]], list[str]]:
-    """Ingest bytes; return metadata, all rows and the column names."""
+def read(tmp_path: Path, data: bytes, name: str = 'f.tsv',
+         options: ReadOptions = ReadOptions()) -> tuple[dict, list[list[str]], list[str]]:
+    """Ingest bytes (read with ``options``); return metadata, all rows and the column names."""
     src = tmp_path / 'upload.bin'
     src.write_bytes(data)
     out = tmp_path / 'out'
-    meta = ingest(src, out, name)
+    meta = ingest(src, out, name, options=options)
     table = pa.ipc.open_file(pa.memory_map(str(out / 'data.arrow'))).read_all()
     rows = [list(r.values()) for r in table.to_pylist()]
     return meta, rows, [c['name'] for c in meta['columns']]

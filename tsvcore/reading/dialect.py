@@ -23,7 +23,8 @@ became one column:
 - a file that stays one column although a candidate is on most of its
   lines (inside quoted cells) says so;
 - backslash-escaped quotes (``\\"``) are read as quotes when the sample
-  reads better that way (see ``escapes`` and ``sniff``).
+  reads better that way and holds no backslash escape outside a quoted
+  field (see ``escapes`` and ``sniff``); ``?escape=on|off`` decides instead.
 
 Python's ``csv.Sniffer`` was tried first: it gives up (or picks a letter as
 the delimiter) on exactly these files, and has no notion of title lines.
@@ -35,6 +36,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..errors import BadParameter
+from .escapes import unescape
 from .read_options import ReadOptions
 from .records import Rows, parse_rows
 
@@ -72,13 +74,16 @@ def sniff(head: bytes, complete: bool, options: ReadOptions = ReadOptions()) -> 
     """
     plain = _Sample(head, complete, escape=False)
     dialect = plain.dialect(options)
-    if b'\\"' not in head:
+    if options.escape is False or (options.escape is None and b'\\"' not in head):
         return dialect
     escaped = _Sample(head, complete, escape=True)
     other = escaped.dialect(options)
+    if options.escape:
+        other.escape = True
+        return other
     # both judged from the same line: title lines skipped under one reading must not hide its bad records
     pos = dialect.start if options.header_row is not None else _skip_empty_lines(head)[0]
-    if other.delimiter and escaped.fit(other, pos) > plain.fit(dialect, pos):
+    if other.delimiter and escaped.fit(other, pos) > plain.fit(dialect, pos) and not escaped.loose(other, pos):
         other.escape = True
         return other
     return dialect
@@ -121,6 +126,12 @@ class _Sample:
         alike = max(Counter(map(len, found.rows)).values()) / len(found.rows) if found.rows else 0.0
         return alike, -found.literal_quotes
 
+    def loose(self, dialect: Dialect, pos: int) -> bool:
+        """Backslash escapes outside quoted fields (``12\\" wide``): reading the file with escapes would
+        change those cells too (``escapes.Unescaping`` reads the whole file), so they rule escapes out."""
+        found = self.rows(pos, dialect.delimiter)
+        return unescape(self.head[pos:found.end])[1] > found.escapes
+
     def dialect(self, options: ReadOptions) -> Dialect:
         if options.header_row is not None:
             return self.from_header_row(options)
@@ -141,8 +152,9 @@ class _Sample:
             return self.given_delimiter(Dialect(options.delimiter, pos, empty))
         best, hiding = self.best_candidate(pos)
         if best is None:
-            notes = [f'Read as one column: a {NAMES[hiding]} is on most lines, but only inside quoted cells, '
-                     'so it was not taken as the delimiter.'] if hiding else []
+            notes = [f'Read as one column: a {NAMES[hiding]} is on most lines, but it does not split them '
+                     'into the same fields (or is inside quoted cells), so it was not taken as the delimiter; '
+                     '"Read differently" can split on it.'] if hiding else []
             return Dialect('', pos, empty, notes)
         delimiter, fields = best
         return self.skip_title_lines(Dialect(delimiter, pos, empty), fields)
@@ -181,8 +193,9 @@ class _Sample:
         """(delimiter, fields) of the candidate that reads the sample best, or None; and a candidate in hiding.
 
         A candidate takes part when its most common field count (> 1) covers
-        half the records, or when it splits most records at all (ragged rows,
-        comment lines: a spreadsheet splits them too). The largest share of
+        half the records, or when it splits most records at all, the first
+        (the header) among them (ragged rows, comment lines: a spreadsheet
+        splits them too; prose whose first line has no comma stays prose). The largest share of
         records alike wins. A candidate in hiding is on most lines but splits
         none of them (it is inside quoted cells): the file stays one column,
         with a note.
@@ -195,7 +208,8 @@ class _Sample:
             if not tally:
                 continue
             fields, agree = max(tally.items(), key=lambda item: (item[1], item[0]))
-            if 2 * agree < len(counts) and 2 * sum(tally.values()) <= len(counts):
+            ragged = 2 * sum(tally.values()) > len(counts) and counts[0] > 1  # the header splits too
+            if 2 * agree < len(counts) and not ragged:
                 continue
             # the share first: a wrong candidate can split quoted line breaks into extra records
             score = (agree / len(counts), agree, delimiter == '\t', fields, -rank)

@@ -37,7 +37,8 @@ SNIFF_BYTES = 1 << 20   # the sniffer reads the first megabyte
 MAX_COLUMNS = 10_000
 MAX_CELL_BYTES = 10 * 1024 * 1024
 # The byte-order marks a named encoding skips: 'utf-16' and 'utf-32' read their own.
-OWN_BOMS = {'utf-8': b'\xef\xbb\xbf', 'utf-16-le': b'\xff\xfe', 'utf-16-be': b'\xfe\xff'}
+OWN_BOMS = {'utf-8': b'\xef\xbb\xbf', 'utf-16-le': b'\xff\xfe', 'utf-16-be': b'\xfe\xff',
+            'utf-32-le': b'\xff\xfe\x00\x00', 'utf-32-be': b'\x00\x00\xfe\xff'}
 # Arrow's bundled mimalloc keeps freed segments (about 50 MB after a 100 MB
 # ingest) that release_unused() does not hand back; the system allocator returns
 # them (malloc_trim) and measured no slower here. Tables live on disk, so what a
@@ -146,7 +147,11 @@ def ingest(upload: Path, out_dir: Path, name: str, scan: enc.ByteScan | None = N
     strays = enc.StrayBytes()
     if encoding.codec != 'utf-8' or encoding.strays:
         source, skip = out_dir / 'source.utf8', 0
-        stats = enc.transcode_to_utf8(upload, encoding, source, strays)
+        try:
+            stats = enc.transcode_to_utf8(upload, encoding, source, strays)
+        except UnicodeError as error:  # a codec that cannot read this file at all, even byte by byte
+            source.unlink(missing_ok=True)
+            raise UnreadableFile(f'The file cannot be read as {encoding.label}: {error}.') from None
     try:
         if not stats.has_content:
             raise UnreadableFile('The file has no content: it holds only white space and line breaks.')
@@ -201,6 +206,9 @@ def _encoding(scan: enc.ByteScan, upload: Path, options: ReadOptions) -> enc.Enc
         enc.refuse_binary(scan.head)
         if scan.has_nul:
             raise enc.binary_nul(scan)
+    if codec in ('utf-16', 'utf-32'):  # these read a byte-order mark and fail without one: name the order
+        codec = next((name for bom, name in enc.BOMS if name.startswith(codec) and scan.head.startswith(bom)),
+                     codec + '-le')
     skip = len(OWN_BOMS[codec]) if codec in OWN_BOMS and scan.head.startswith(OWN_BOMS[codec]) else 0
     if codec == 'utf-8':
         scan.ensure_utf8_known(upload)

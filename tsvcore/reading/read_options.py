@@ -23,6 +23,10 @@ ENCODING_ALIASES = {
     'gbk': 'gb18030', 'gb2312': 'gb18030', 'euc-kr': 'cp949', 'euc_kr': 'cp949',
 }
 MAX_HEADER_ROW = 1000
+# Text encodings by Python's reckoning that no table file is written in (and whose
+# decoders refuse the reader's own error handlers).
+NOT_FOR_FILES = {'idna', 'punycode', 'raw-unicode-escape', 'raw_unicode_escape', 'unicode-escape',
+                 'unicode_escape', 'utf-7', 'undefined', 'mbcs', 'oem'}
 
 
 @dataclass(frozen=True)
@@ -31,18 +35,21 @@ class ReadOptions:
 
     ``encoding`` is a Python codec name ('utf-8', 'cp1252', 'cp932'...);
     ``delimiter`` one character, or '' for one column; ``header_row`` the
-    1-based line of the file that holds the header (lines above it are skipped).
+    1-based line of the file that holds the header (lines above it are skipped);
+    ``escape`` True to read ``\\"`` as a quote and ``\\\\`` as a backslash, False
+    to keep backslashes as written.
     """
 
     encoding: str | None = None
     delimiter: str | None = None
     header_row: int | None = None
+    escape: bool | None = None    # backslash-escaped quotes (\"): read as quotes, kept as written, or guessed
 
     @classmethod
     def parse(cls, encoding: str | None = None, delimiter: str | None = None,
-              header_row: str | int | None = None) -> 'ReadOptions':
+              header_row: str | int | None = None, escape: str | bool | None = None) -> 'ReadOptions':
         """Options from query parameters or a form; raises BadParameter with a sentence."""
-        return cls(_encoding(encoding), _delimiter(delimiter), _header_row(header_row))
+        return cls(_encoding(encoding), _delimiter(delimiter), _header_row(header_row), _escape(escape))
 
     @property
     def given(self) -> dict:
@@ -63,8 +70,8 @@ def _encoding(raw: str | None) -> str | None:
         raise BadParameter(f'"{raw[:40]}" is not an encoding this server knows; try utf-8, windows-1252, '
                            'cp932 (Shift-JIS), gb18030, big5, cp949 (EUC-KR), windows-1251, koi8-r, '
                            'iso-8859-2 or iso-8859-7.') from None
-    if not getattr(info, '_is_text_encoding', True):
-        raise BadParameter(f'"{raw[:40]}" is not a text encoding.')
+    if not getattr(info, '_is_text_encoding', True) or info.name in NOT_FOR_FILES:
+        raise BadParameter(f'"{raw[:40]}" is not an encoding a text file is written in.')
     return 'cp1252' if info.name == 'cp1252' else info.name
 
 
@@ -88,3 +95,16 @@ def _header_row(raw: str | int | None) -> int | None:
     if not 1 <= row <= MAX_HEADER_ROW:
         raise BadParameter(f'header_row must be between 1 and {MAX_HEADER_ROW:,}.')
     return row
+
+
+def _escape(raw: str | bool | None) -> bool | None:
+    if raw is None or isinstance(raw, bool):
+        return raw
+    value = raw.strip().lower()
+    if value in ('', 'auto'):
+        return None
+    if value in ('on', 'yes', 'true', '1', 'backslash'):
+        return True
+    if value in ('off', 'no', 'false', '0', 'none'):
+        return False
+    raise BadParameter(f'escape must be on, off or auto, not "{raw[:20]}".')

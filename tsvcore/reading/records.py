@@ -41,8 +41,9 @@ class NeedMore(Exception):
 
 
 def quoted_field(data: bytes, pos: int, end: int, delimiter: bytes, final: bool,
-                 escape: bool = False) -> tuple[bytes, int] | None:
-    """The text of the quoted field opening at ``data[pos]`` and the index after its closing quote.
+                 escape: bool = False) -> tuple[bytes, int, int] | None:
+    """The text of the quoted field opening at ``data[pos]``, the index after its closing quote,
+    and how many backslash escapes it held (0 unless ``escape``).
 
     None when the quote does not open a quoted field (it is literal text).
     Raises NeedMore when ``data[:end]`` stops before that is decided and more
@@ -61,14 +62,19 @@ def quoted_field(data: bytes, pos: int, end: int, delimiter: bytes, final: bool,
         if k + 1 >= end:
             if not final:
                 raise NeedMore  # the byte after the quote decides
-            return _field_text(data[pos + 1:k], escape), k + 1
+            return _closed(data[pos + 1:k], k + 1, escape)
         follow = data[k + 1]
         if follow == QUOTE:
             k += 2
             continue
         if follow in (LF, CR) or follow == delim:
-            return _field_text(data[pos + 1:k], escape), k + 1
+            return _closed(data[pos + 1:k], k + 1, escape)
         return None
+
+
+def _closed(inner: bytes, after: int, escape: bool) -> tuple[bytes, int, int]:
+    text, escapes = _field_text(inner, escape)
+    return text, after, escapes
 
 
 def _next_quote(data: bytes, k: int, end: int, escape: bool) -> int:
@@ -84,19 +90,23 @@ def _next_quote(data: bytes, k: int, end: int, escape: bool) -> int:
         k = match.start() + 2   # the escaped byte is text
 
 
-def _field_text(inner: bytes, escape: bool) -> bytes:
-    """A quoted field's text: what ``escapes.Unescaping`` and then the quoting rule make of it."""
-    return (unescape(inner)[0] if escape else inner).replace(b'""', b'"')
+def _field_text(inner: bytes, escape: bool) -> tuple[bytes, int]:
+    """A quoted field's text (what ``escapes.Unescaping`` and then the quoting rule make of it) and its escapes."""
+    if not escape:
+        return inner.replace(b'""', b'"'), 0
+    text, escapes = unescape(inner)
+    return text.replace(b'""', b'"'), escapes
 
 
 def parse_record(data: bytes, pos: int, end: int, delimiter: bytes, final: bool,
-                 escape: bool = False) -> tuple[list[bytes], int, int]:
-    """One record starting at ``pos`` (not on a line break): (cells, index after its line break, literal quotes).
+                 escape: bool = False) -> tuple[list[bytes], int, int, int]:
+    """One record starting at ``pos`` (not on a line break): (cells, index after its line break,
+    literal quotes, backslash escapes read inside quoted fields).
 
     Raises NeedMore when the record may continue past ``end``.
     """
     cells: list[bytes] = []
-    literal = 0
+    literal = escapes = 0
     plain = _plain(delimiter)
     while True:
         if pos < end and data[pos] == QUOTE:
@@ -104,7 +114,8 @@ def parse_record(data: bytes, pos: int, end: int, delimiter: bytes, final: bool,
             if field is None:
                 literal += 1
             else:
-                text, pos = field
+                text, pos, held = field
+                escapes += held
                 cells.append(text)
         else:
             field = None
@@ -116,12 +127,12 @@ def parse_record(data: bytes, pos: int, end: int, delimiter: bytes, final: bool,
         if pos >= end:
             if not final:
                 raise NeedMore
-            return cells, pos, literal
+            return cells, pos, literal, escapes
         byte = data[pos]
         if delimiter and byte == delimiter[0]:
             pos += 1
             continue
-        return cells, _after_break(data, pos, end, final), literal
+        return cells, _after_break(data, pos, end, final), literal, escapes
 
 
 def _after_break(data: bytes, pos: int, end: int, final: bool) -> int:
@@ -142,6 +153,7 @@ class Rows:
     end: int
     empty_lines: int = 0
     literal_quotes: int = 0
+    escapes: int = 0        # backslash escapes read inside quoted fields (when reading with escapes)
 
 
 def parse_rows(data: bytes, pos: int, stop: int, end: int, delimiter: bytes, final: bool,
@@ -172,9 +184,10 @@ def parse_rows(data: bytes, pos: int, stop: int, end: int, delimiter: bytes, fin
                 pos = _after_break(data, line_end, end, final) if brk else end
                 rows.append(line.split(delimiter) if delimiter else [line])
             else:
-                cells, pos, literal = parse_record(data, pos, end, delimiter, final, escape)
+                cells, pos, literal, escapes = parse_record(data, pos, end, delimiter, final, escape)
                 rows.append(cells)
                 result.literal_quotes += literal
+                result.escapes += escapes
         except NeedMore:
             break
         result.end = pos

@@ -235,11 +235,12 @@ def sort_key(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray | pa.Array:
     values = pc.if_else(empty, pa.scalar(None, pa.string()), column)
     if kind == INTEGER:
         plain = pc.replace_substring_regex(values, r'^\+', '')
-        for exact in (pa.int64(), pa.decimal128(38, 0), pa.decimal256(76, 0)):
-            try:
+        # The widest cell picks the type: PyArrow 26 casts a string of 39-43 or 77-80 digits to
+        # decimal128/256 without an error but to a wrong value, so a cast is never asked to overflow.
+        digits = pc.max(pc.utf8_length(pc.replace_substring_regex(plain, r'^-', ''))).as_py() or 0
+        for exact, most in ((pa.int64(), 18), (pa.decimal128(38, 0), 38), (pa.decimal256(76, 0), 76)):
+            if digits <= most:
                 return pc.cast(plain, exact)  # beyond 64 bits: still exact, as a decimal
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                continue
         return _by_digits(plain)
     if kind == NUMBER:
         return pc.cast(pc.replace_substring_regex(values, r'^\+', ''), pa.float64())

@@ -84,6 +84,16 @@ def _compress(version_dir: Path) -> None:
         log.exception('could not compress the original in %s', version_dir)
 
 
+def finish_after_crash(version_dir: Path) -> int:
+    """At start-up: drop a compression a crash cut short, and compress a raw original again; 1 if it did."""
+    partial = version_dir / f'.{ORIGINAL_FILE}.partial'
+    left = partial.exists()
+    partial.unlink(missing_ok=True)
+    if (version_dir / RAW_FILE).exists():
+        compress_later(version_dir)
+    return int(left)
+
+
 def open_original(version_dir: Path, version: int):
     """A binary stream of the version's original bytes, whichever way they are stored.
 

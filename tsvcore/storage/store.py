@@ -4,7 +4,8 @@ Layout under the data directory::
 
     tables/<id>/table.json          created once, never changed
     tables/<id>/current.json        {"version": N}: replaced by atomic rename
-    tables/<id>/versions/<N>/       data.arrow + original.zst + meta.json, never changed
+    tables/<id>/versions/<N>/       data.arrow + meta.json, never changed; the uploaded bytes as
+                                    ``original``, swapped for ``original.zst`` after the commit
     views/<view id>                 {"table": id}: the view-only link, never changed
     tmp/                            staging; emptied at start-up
 
@@ -175,6 +176,8 @@ class Store:
                     if not version.name.isdigit() or int(version.name) > current:
                         shutil.rmtree(version, ignore_errors=True)
                         removed += 1
+                        continue
+                    removed += originals.finish_after_crash(version)
         return removed
 
     # -- paths -------------------------------------------------------------------
@@ -244,10 +247,12 @@ class Store:
         stage = self.staging_path('.reread')
         upload = self.staging_path('.original')
         try:
-            originals.unpack(self.original(table_id, version), upload)
-            meta = ingest(upload, stage, old['name'], options=options)
+            stage.mkdir()
+            # linked first: a replacement that trims the old version meanwhile cannot take the bytes away
             if not originals.copy(self._version_dir(table_id, version), stage):
-                raise NotFound(f'This table has no version {version}.')   # trimmed meanwhile
+                self.original(table_id, version)  # says why: no such version, or one without an original
+            originals.unpack(originals.open_original(stage, version), upload)
+            meta = ingest(upload, stage, old['name'], options=options)
             meta.update(reread_from=version, original=True)
             return self._commit(table_id, stage, meta)
         finally:
@@ -257,8 +262,10 @@ class Store:
     def original(self, table_id: str, version: int):
         """The bytes that were uploaded for ``version``, as an open binary stream (see ``originals``)."""
         self._existing_table_dir(table_id)
-        self.meta(table_id, version)  # NotFound for a version that is not there
-        return originals.open_original(self._version_dir(table_id, version), version)
+        version_dir = self._version_dir(table_id, version)
+        if not version_dir.is_dir():
+            raise NotFound(f'This table has no version {version}.')  # never was, or trimmed (keep-versions)
+        return originals.open_original(version_dir, version)
 
     def _version_dir(self, table_id: str, version: int) -> Path:
         return self._table_dir(table_id) / 'versions' / str(version)
