@@ -46,14 +46,6 @@ async def test_the_landing_page_offers_a_sample_table(user: User):
     await user.should_see('12 rows')
 
 
-async def test_the_upload_says_it_is_busy_while_the_file_is_read(user: User):
-    await user.open('/')
-    user.find(ui.upload).trigger('uploading', {'name': 'big.tsv', 'size': 95_000_000})
-    await user.should_see('Uploading and reading big.tsv (95.0 MB)...')
-    user.find(ui.upload).trigger('failed', {'status': 413, 'body': '{"error": "too large"}'})
-    await user.should_not_see('Uploading and reading big.tsv')
-
-
 async def test_dark_mode_can_be_switched(user: User):
     table_id = (await upload(user, tsv(('a',), ('1',)), 'a.tsv'))['id']
     await user.open(f'/t/{table_id}')

@@ -10,6 +10,8 @@ import pytest
 
 from tsvcore import PageRequest, QueryEngine, Store
 
+from tsvcore.reading.read_options import ReadOptions
+
 from .test_reader import read
 
 
@@ -72,6 +74,14 @@ def test_a_file_that_stays_one_column_says_why_when_a_candidate_is_on_most_lines
     assert meta['delimiter'] == '' and meta['warnings'] == []
 
 
+def test_prose_with_commas_on_most_lines_stays_one_column_with_its_header(tmp_path):
+    data = (b'comment\nGreat product, fast shipping\nOK\nBroke after a week, not happy, refund please\n'
+            b'Love it, would buy again\n')
+    meta, rows, names = read(tmp_path, data)
+    assert meta['delimiter'] == '' and names == ['comment'] and rows[0] == ['Great product, fast shipping']
+    assert any('one column' in w and 'Read differently' in w for w in meta['warnings'])
+
+
 def test_a_title_line_is_not_skipped_when_no_table_would_remain(tmp_path):
     meta, rows, names = read(tmp_path, b'Value\n68,527.00\n')
     assert names[0] == 'Value' and meta['rows'] == 1 and not any('title' in w for w in meta['warnings'])
@@ -110,6 +120,17 @@ def test_backslash_escapes_of_every_shape_in_a_file_that_uses_them(tmp_path, del
     assert names == ['k', 'v'] and meta['delimiter'] == delimiter
     assert column(rows, 1) == ['"at the start', 'at the end"', 'a backslash \\ inside', 'ends in a backslash\\',
                                'a line\nbreak and "quote"', 'plain', 'C:\\temp']
+
+
+def test_backslash_escapes_outside_quoted_fields_keep_the_file_as_written(tmp_path):
+    """Python's csv.writer(doublequote=False, escapechar='\\') escapes unquoted cells too: reading
+    escapes would change those cells, so the file is read as written; ?escape=on reads them anyway."""
+    data = b'id,title,size\n0,"Pizza, \\"special\\" 0",12\\" wide\n1,plain,3\n'
+    meta, rows, _ = read(tmp_path, data)
+    assert rows[0] == ['0', '"Pizza', ' \\"special\\" 0"', '12\\" wide']  # rule 5: every byte as written
+    assert not any('backslash escape' in w for w in meta['warnings'])
+    meta, rows, _ = read(tmp_path, data, options=ReadOptions(escape=True))
+    assert rows[0][:2] == ['0', 'Pizza, "special" 0'] and any('backslash escape' in w for w in meta['warnings'])
 
 
 def test_windows_paths_ending_in_a_backslash_are_not_taken_for_escapes(tmp_path):
@@ -210,6 +231,17 @@ def test_integers_past_64_bits_sort_in_exact_numeric_order(engine):
     assert [row[0][-1] for row in q.page(table, PageRequest(sort='n')).rows] == ['1', '2', '3']
 
 
+@pytest.mark.parametrize('digits', [19, 20, 38, 39, 41, 43, 60, 76, 77, 80, 120])
+def test_integers_of_every_length_sort_exactly(engine, digits):
+    """PyArrow casts some 39-43 and 77-80 digit strings to a decimal silently wrong: lengths pick the type."""
+    q, load = engine
+    base = 10 ** (digits - 1)
+    values = [base + 7, base + 3, -(base + 5), 42, base + 3 + 10 ** (digits - 2)]
+    table, meta = load(b'n\n' + b'\n'.join(str(v).encode() for v in values) + b'\n')
+    assert meta['columns'][0]['type'] == 'integer'
+    assert [row[0] for row in q.page(table, PageRequest(sort='n')).rows] == [str(v) for v in sorted(values)]
+
+
 def test_hex_and_binary_literals_are_text_and_searchable(engine):
     q, load = engine
     table, meta = load(b'code,meaning\n0X1A,sub\n0XFF,max\n0b101,five\n0xff,low\n')
@@ -237,7 +269,7 @@ def test_numbers_with_a_decimal_comma_sort_by_value_and_show_as_written(engine):
     assert [row[1] for row in q.page(table, PageRequest(sort='preis', desc=True)).rows][0] == '1.234,00'
     assert [row[0] for row in q.page(table, PageRequest(q='0,99')).rows] == ['B']
     profile = q.profile(table, 'preis', None)
-    assert (profile['min'], profile['max']) == (-3.5, 1234.0)
+    assert (profile['min'], profile['max']) == ('-3,5', '1.234,00')  # the cells as written (issue #13)
 
 
 def test_a_decimal_comma_column_needs_to_show_it_is_one(engine):
