@@ -12,7 +12,7 @@ from pathlib import Path
 
 from nicegui import app, ui
 
-from web import api, body, memory, outermost, pages, security, sockets
+from web import api, body, frame, memory, outermost, pages, security, sockets
 from web.services import Config, Services
 
 
@@ -62,6 +62,7 @@ def main() -> None:
     sockets.send_json_only()
     app.on_startup(lambda: outermost.install(app, sockets.DirectSockets, body.CoalescedBody))
     api.mount(app, services)
+    frame.install_error_pages(app)  # the app's own 404 and 500 pages, instead of NiceGUI's
     pages.register(services)
     returner = memory.MemoryReturner()
     app.on_delete(returner.soon)

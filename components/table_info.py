@@ -7,9 +7,11 @@ from nicegui import ui
 
 from .lazy_menu import LazyMenu
 from .read_differently import ReadDifferently, Reread
+from .share import ShareButton
 
 DELIMITERS = {'\t': 'tab-separated', ',': 'comma-separated', ';': 'semicolon-separated', '|': 'pipe-separated',
               '': 'one column'}
+VIEW_ONLY = 'View only: ask the owner for the edit link to replace it.'
 
 
 def reading_note(meta: dict) -> str:
@@ -26,7 +28,8 @@ class TableInfo:
 
     ``link_id`` is the id this page was opened with (an edit or a view-only id)
     and is the only id the page hands out, except the view-only id, which an
-    edit page offers too.
+    edit page offers too: ``view_id`` is given on edit pages and None on
+    view-only pages, which then say that they are.
     """
 
     def __init__(self, meta: dict, link_id: str, *, view_id: str | None = None,
@@ -37,17 +40,16 @@ class TableInfo:
             self.name = ui.label().classes('text-xl font-medium tsv-name')
             self.facts = ui.label().classes('text-sm opacity-70 tsv-facts')  # counts, version, when, how it was read
             if on_reread is not None:
-                ReadDifferently(on_reread)
+                ReadDifferently(on_reread, lambda: self.meta)
             download = ui.button('Download', icon='download').props('flat dense no-caps').classes('ml-auto')
             self.formats = LazyMenu(download, self._fill_formats, marker='tsv-download-menu')
+            # one button; the links, selectable and copyable, are in its dialog, built when first opened
             if view_id is None:
-                ui.button('Copy link', icon='link', on_click=lambda: copy_link(None)) \
-                    .props('flat dense no-caps')
+                ShareButton(edit_path=None, view_path=f'/v/{link_id}')
             else:
-                ui.button('Copy edit link', icon='edit', on_click=lambda: copy_link(None)) \
-                    .props('flat dense no-caps')
-                ui.button('Copy view-only link', icon='visibility',
-                          on_click=lambda: copy_link(f'/v/{view_id}')).props('flat dense no-caps')
+                ShareButton(edit_path=f'/t/{link_id}', view_path=f'/v/{view_id}')
+        if view_id is None:  # a view-only page says so, and what to do about it
+            ui.label(VIEW_ONLY).classes('text-sm opacity-80 tsv-view-only').mark('tsv-view-only')
         self.note = ui.label().classes('text-sm text-amber-9 tsv-note')  # its icon comes from CSS (pages.py)
         self.show(meta)
 
@@ -73,14 +75,7 @@ class TableInfo:
     def download(self, fmt: str) -> None:
         ui.download.from_url(f"/api/tables/{self.link_id}/download?format={fmt}&version={self.meta['version']}")
 
-
     def download_original(self) -> None:
         """Exactly the bytes that were uploaded for the version shown."""
         ui.download.from_url(f"/api/tables/{self.link_id}/original?version={self.meta['version']}")
 
-
-def copy_link(path: str | None) -> None:
-    """Copy this page's address (or another path on this server) to the clipboard."""
-    target = 'window.location.href' if path is None else f'window.location.origin + {path!r}'
-    ui.run_javascript(f'navigator.clipboard && navigator.clipboard.writeText({target})')
-    ui.notify('Link copied to the clipboard.', type='positive', timeout=1500)

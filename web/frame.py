@@ -1,11 +1,18 @@
-"""What every page shares: the header with the dark mode switch, the style, the not-found page, the recent list."""
+"""What every page shares: the header with the dark mode switch, the style, the error pages, the recent list."""
 from __future__ import annotations
 
 import json
-from html import escape
 
-from fastapi.responses import HTMLResponse
-from nicegui import ui
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import Response
+from nicegui import Client, ui
+from starlette.exceptions import HTTPException
+
+from components.offload import off_loop
+from tsvcore import NotFound, Store
+
+from .security import HEADERS
 
 STYLE = '''
 .tsv-cell { max-width: 22rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -15,16 +22,11 @@ STYLE = '''
 .tsv-drop { min-height: 12rem; }
 .tsv-note::before { font-family: 'Material Icons'; content: 'info'; vertical-align: -0.2em; margin-right: 0.25rem; }
 .tsv-drop .q-uploader__list { min-height: 9rem; padding: 0; }
+.tsv-view-only::before { font-family: 'Material Icons'; content: 'visibility'; vertical-align: -0.2em;
+                         margin-right: 0.25rem; }
+.tsv-error-path { overflow-wrap: anywhere; }
+.tsv-link .q-field__control:before { border-style: solid; }  /* readonly, not disabled */
 '''
-
-NOT_FOUND = '''<!doctype html><html><head><meta charset="utf-8"><title>Table not found</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:15vh auto;padding:0 1rem;color:#333}
-a{color:#1976d2}</style></head><body>
-<h1>Table not found</h1>
-<p>There is no table at <code>{path}</code>. The link may be mistyped, or incomplete.</p>
-<p><a href="/">Upload a file to start a new table</a></p>
-</body></html>'''
 
 
 def frame(title: str = '') -> ui.header:
@@ -70,5 +72,108 @@ def remember_in_browser(url: str, meta: dict) -> None:
     ui.run_javascript(RECENT_JS % json.dumps(entry))
 
 
-def not_found(path: str) -> HTMLResponse:
-    return HTMLResponse(NOT_FOUND.replace('{path}', escape(path)), status_code=404)
+# -- error pages --------------------------------------------------------------------
+# Every error page is a NiceGUI page in the app's frame (header, fonts, dark mode) with the
+# right status and links onward. Table pages build theirs in place (``not_found``,
+# ``version_not_found``); for any other address, ``install_error_pages`` takes over the two
+# FastAPI exception handlers NiceGUI registers (404 and Exception), whose own pages say
+# "HTTPException: 404" and show the exception's text.
+
+
+def error_page(status: int, *, title: str, icon: str, sentences: list[str],
+               links: list[tuple[str, str]]) -> None:
+    """Build an error page into the current client: a heading, plain sentences, links onward."""
+    ui.context.client.status_code = status  # NiceGUI answers a page with this status
+    frame(title)
+    with ui.column().classes('w-full max-w-xl mx-auto gap-2 pt-16 px-4 tsv-error').mark('tsv-error'):
+        ui.icon(icon).classes('text-5xl opacity-50')
+        ui.label(title).classes('text-3xl font-light tsv-error-title')
+        for sentence in sentences:
+            ui.label(sentence).classes('opacity-80 tsv-error-path')
+        with ui.row().classes('gap-2 pt-4'):
+            for i, (text, url) in enumerate(links):
+                link = ui.button(text).props('no-caps ' + ('unelevated' if i == 0 else 'outline'))
+                link.props['href'] = url  # an <a>: it works before and without the websocket
+
+
+def shown(path: str) -> str:
+    """An address as a sentence may quote it: a hostile one stays text (labels are text) and short."""
+    return path if len(path) <= 120 else path[:117] + '...'
+
+
+START = ('Go to the start page', '/')
+
+
+def not_found(path: str) -> None:
+    """The page of a table address that leads nowhere (built in place; the page answers 404)."""
+    error_page(404, title='Table not found', icon='search_off',
+               sentences=[f'There is no table at {shown(path)}.',
+                          'The link may be mistyped or incomplete; ask whoever sent it for the whole link.'],
+               links=[('Upload a file to start a new table', '/')])
+
+
+async def version_not_found(store: Store, path: str, table_id: str, version: int | None) -> None:
+    """``?version=N`` of a table that has no version N (never made, or deleted as too old)."""
+    try:
+        kept = sorted(m['version'] for m in await off_loop(store.versions, table_id))
+    except NotFound:
+        kept = []
+    if version is None or not kept:  # the table itself went away
+        return not_found(path)
+    current = kept[-1]
+    has = f'versions {kept[0]} to {current}' if len(kept) > 1 else f'only version {current}'
+    if 1 <= version < kept[0]:
+        said = (f'Version {version} was deleted: the server keeps the latest {store.keep_versions} versions '
+                f'of a table (its --keep-versions option), here {has}.')
+    else:
+        said = f'Version {version} does not exist: this table has {has}.'
+    error_page(404, title=f'Version {version} not found', icon='history',
+               sentences=[said, 'The table itself is there; its current version is below.'],
+               links=[(f'Open the current version ({current})', path), START])
+
+
+def unknown_path(path: str) -> None:
+    error_page(404, title='Page not found', icon='search_off',
+               sentences=[f'There is nothing at {shown(path)}.', 'The address may be mistyped or incomplete.'],
+               links=[START])
+
+
+def server_error(address: str) -> None:
+    """What a page that failed shows: no exception text, which may name files or data."""
+    error_page(500, title='Something went wrong', icon='error_outline',
+               sentences=['The server could not show this page. Reload it to try again; if that does not help, '
+                          "the server's log says what failed."],
+               links=[('Reload', address), START])
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """The app's 404 and 500 pages for every address that is not a table page (NiceGUI's replaced).
+
+    These are the handlers NiceGUI registers in ``nicegui/nicegui.py``
+    (``_exception_handler_404`` and ``_exception_handler_500``); ours keep
+    their choices of who gets a page: a non-page endpoint's 404 (``/_nicegui``
+    resources) stays FastAPI's JSON, a non-page's exception stays a bare 500,
+    and the page is built the way NiceGUI builds its own, in a fresh ``Client``.
+    ``/api/...`` never gets here: its catch-all answers JSON itself.
+    """
+    @app.exception_handler(404)
+    async def page_not_found(request: Request, exception: Exception) -> Response:
+        endpoint = request.scope.get('endpoint')
+        if endpoint is not None and endpoint is not app and not request.scope.get('nicegui_page_path') \
+                and isinstance(exception, HTTPException):
+            return await http_exception_handler(request, exception)
+        with Client(ui.page(''), request=request) as client:
+            unknown_path(request.url.path)
+        return client.build_response(request, 404)
+
+    @app.exception_handler(Exception)
+    async def page_failed(request: Request, exception: Exception) -> Response:
+        if not request.scope.get('nicegui_page_path'):
+            raise exception  # "Internal Server Error", as FastAPI answers; uvicorn logs the traceback
+        with Client(ui.page(''), request=request) as client:
+            # the exception's text stays in the log (uvicorn's), never on the page
+            server_error(request.url.path + (f'?{request.url.query}' if request.url.query else ''))
+        response = client.build_response(request, 500)
+        for name, value in HEADERS.items():  # this answer leaves outside the middleware that adds them
+            response.headers.setdefault(name, value)
+        return response
