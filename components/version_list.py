@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from .table_info import when
+from .words import counted
 
 
 class VersionList:
@@ -28,22 +29,26 @@ class VersionList:
         self.container.clear()
         with self.container:
             for meta in versions:
-                with ui.row().classes('items-center gap-3 w-full py-1 tsv-version'):
-                    ui.label(f"v{meta['version']}").classes('font-medium w-12')
-                    name = ui.label(meta['name']).classes('ellipsis max-w-xs')
-                    name.props['title'] = meta['name']
-                    ui.label(f"{meta['rows']:,} rows").classes('text-sm opacity-80')
-                    ui.label(when(meta['uploaded_at'])).classes('text-sm opacity-60')
+                with ui.column().classes('w-full gap-0 py-2 tsv-version'):
+                    with ui.row().classes('w-full items-center gap-2 no-wrap'):
+                        ui.label(f"v{meta['version']}").classes('font-medium')
+                        name = ui.label(meta['name']).classes('ellipsis')
+                        name.props['title'] = meta['name']
+                        if meta['version'] == current:
+                            ui.badge('current').props('outline').classes('ml-auto')
+                    facts = [counted(meta['rows'], 'row'), when(meta['uploaded_at'])]
                     if 'restored_from' in meta:
-                        ui.label(f"restored from v{meta['restored_from']}").classes('text-sm opacity-60')
-                    ui.space()
-                    if meta['version'] == current:
-                        ui.badge('current').props('outline')
-                    else:
-                        ui.link('View', f"?version={meta['version']}").classes('text-sm')
-                    ui.link('Download', f"/api/tables/{self.link_id}/download?format=tsv&version={meta['version']}") \
-                        .classes('text-sm').props('download')
-                    if self.on_restore is not None and meta['version'] != current:
-                        ui.button('Restore', icon='restore',
-                                  on_click=lambda v=meta['version']: self.on_restore(v)) \
-                            .props('flat dense no-caps').mark(f"tsv-restore-{meta['version']}")
+                        facts.append(f"restored from v{meta['restored_from']}")
+                    if 'reread_from' in meta:
+                        facts.append(f"v{meta['reread_from']} read again")
+                    ui.label(' · '.join(facts)).classes('text-sm opacity-70')
+                    with ui.row().classes('items-center gap-3'):
+                        if meta['version'] != current:
+                            ui.link('View', f"?version={meta['version']}").classes('text-sm')
+                        ui.link('Download',
+                                f"/api/tables/{self.link_id}/download?format=tsv&version={meta['version']}") \
+                            .classes('text-sm').props('download')
+                        if self.on_restore is not None and meta['version'] != current:
+                            ui.button('Restore', icon='restore',
+                                      on_click=lambda v=meta['version']: self.on_restore(v)) \
+                                .props('flat dense no-caps size=sm').mark(f"tsv-restore-{meta['version']}")

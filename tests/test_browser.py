@@ -90,7 +90,7 @@ def test_replacing_in_one_tab_updates_the_other_within_a_second(app_server, brow
 
     replacement = tmp_path / 'after.tsv'
     replacement.write_bytes(tsv(('city',), ('Nairobi',), ('Quito',), ('Hanoi',)))
-    one.find_element(By.XPATH, "//*[contains(text(), 'Replace with a new file')]").click()
+    one.find_element(By.XPATH, "//*[contains(@class, 'tsv-replace-button')]").click()
     file_input = wait_until(lambda: one.find_elements(By.CSS_SELECTOR, 'input[type=file]'), 5)
     file_input[0].send_keys(str(replacement))
     assert wait_until(lambda: httpx.get(f"{app_server.url}/api/tables/{created['id']}").json()['version'] == 2, 15)
@@ -112,7 +112,7 @@ def test_a_refused_file_says_why_on_the_page_and_keeps_the_table(app_server, bro
     assert wait_until(lambda: 'Oslo' in body_text(page), 10)
     picture = tmp_path / 'photo.tsv'
     picture.write_bytes(b'\x89PNG\r\n\x1a\n' + bytes(range(256)))
-    page.find_element(By.XPATH, "//*[contains(text(), 'Replace with a new file')]").click()
+    page.find_element(By.XPATH, "//*[contains(@class, 'tsv-replace-button')]").click()
     wait_until(lambda: page.find_elements(By.CSS_SELECTOR, 'input[type=file]'), 5)[0].send_keys(str(picture))
     assert wait_until(lambda: 'This looks like a PNG image' in body_text(page), 10), body_text(page)
     assert 'Oslo' in body_text(page)
@@ -135,7 +135,7 @@ def test_cell_text_file_names_and_column_names_never_become_markup(app_server, b
                          headers={'X-Filename': f'<b>{hostile}.tsv'})  # no '/': a name keeps no directory
     assert replaced.status_code == 200
     assert wait_until(lambda: f'Table replaced: <b>{hostile}.tsv' in body_text(page), 5), body_text(page)
-    page.find_element('xpath', "//*[contains(text(), 'History')]").click()
+    page.find_element('xpath', "//*[contains(@class, 'tsv-history-button')]").click()
     assert wait_until(lambda: body_text(page).count(f'{hostile}.tsv') >= 2, 5)
     assert page.execute_script('return window.__xss === undefined')
     assert not page.find_elements('css selector', 'img[src=x]') and not page.find_elements('css selector', 'b img')
@@ -150,7 +150,7 @@ def test_a_view_only_link_shows_the_live_table_without_any_way_to_change_it(app_
     assert wait_until(lambda: 'Oslo' in body_text(page), 10)
     assert not page.find_elements(By.CSS_SELECTOR, 'input[type=file]')
     assert 'Replace with a new file' not in body_text(page)
-    assert 'Restore' not in body_text(page) and 'Copy edit link' not in body_text(page)
+    assert 'Restore' not in body_text(page) and created['id'] not in page.page_source  # no edit link anywhere
     refused = page.execute_async_script(
         "const done = arguments[0];"
         f"fetch('/api/tables/{created['view_id']}', {{method: 'PUT', body: 'city\\nHacked\\n'}})"
@@ -169,8 +169,8 @@ def test_follow_mode_moves_a_following_tab_with_the_presenter(app_server, browse
         tab.get(app_server.url + created['url'])
         assert wait_until(lambda tab=tab: 'row000' in body_text(tab), 10)
     assert wait_until(lambda: '2 viewing' in body_text(follower), 5)
-    for tab in (presenter, follower):
-        tab.find_element(By.XPATH, "//*[contains(@class, 'q-toggle')][.//*[text()='Follow']]").click()
+    presenter.find_element(By.XPATH, "//*[contains(@class, 'q-toggle')][.//*[text()='Lead']]").click()
+    follower.find_element(By.XPATH, "//*[contains(@class, 'q-toggle')][.//*[text()='Follow']]").click()
     time.sleep(0.5)
     presenter.find_element(By.CSS_SELECTOR, 'button[aria-label="Next page"]').click()
     assert wait_until(lambda: 'row050' in body_text(presenter), 5)
@@ -277,7 +277,7 @@ def test_paste_with_ctrl_v_into_the_open_replace_panel_replaces_the_table(app_se
     assert wait_until(lambda: 'Lima' in body_text(page), 10)
     assert not page.execute_script(DISPATCH_PASTE, COPIED_CELLS, None)  # panel never opened: no listener
 
-    panel = page.find_element(By.XPATH, "//*[contains(text(), 'Replace with a new file')]")
+    panel = page.find_element(By.XPATH, "//*[contains(@class, 'tsv-replace-button')]")
     panel.click()
     assert wait_until(lambda: paste_listening(page), 5)
     search = page.find_element(By.CSS_SELECTOR, 'input[type=search], .q-field input:not([type=file])')

@@ -69,12 +69,14 @@ async def test_history_on_the_page_restores_for_everyone(create_user):
     await upload(alice, tsv(('city',), ('Lima',)), 'second.tsv', created['id'])
     await alice.open(f"/t/{created['id']}")
     await bob.open(f"/v/{created['view_id']}")
-    next(e for e in alice.find(ui.expansion).elements if e.text == 'History').value = True  # open the history
+    alice.find(marker='tsv-history').click()  # open the history
     await alice.should_see('first.tsv')  # in the history list
     alice.find(marker='tsv-restore-1').click()  # noqa: the restore button of version 1
+    await alice.should_see('Restore version 1?')  # asked first: everyone viewing will see it
+    alice.find(marker='tsv-restore-confirm').click()
     await wait_for(lambda: table_rows(bob) and table_rows(bob)[0]['c0'] == 'Oslo')
-    told = 'Table replaced: first.tsv, 1 rows'  # simulated users share one ui.notify (see test_ui)
-    await wait_for(lambda: told in alice.notify.messages + bob.notify.messages)
+    await bob.should_see('Version 1 restored as version 3: first.tsv, 1 row')  # not "Table replaced"
+    await alice.should_see('Version 1 restored as version 3')
 
 
 async def test_a_view_only_page_offers_no_upload_and_no_restore(user: User):
@@ -87,27 +89,34 @@ async def test_a_view_only_page_offers_no_upload_and_no_restore(user: User):
     await user.should_not_see('Copy view-only link')
 
 
-async def test_followers_see_the_presenters_page_sort_and_search(create_user):
+async def test_followers_see_the_leaders_page_sort_and_search_and_never_drag_each_other(create_user):
     alice, bob, carol = create_user(), create_user(), create_user()
     created = await upload(alice, tsv(('n', 'word'), *[(str(i), f'w{i}') for i in range(300)]), 'n.tsv')
     for person in (alice, bob, carol):
         await person.open(f"/t/{created['id']}")
     await alice.should_see('3 viewing', retries=20)  # counts go out at most every half second
-    alice.find(marker='tsv-follow').elements.pop().value = True
+    alice.find(marker='tsv-lead').elements.pop().value = True
     bob.find(marker='tsv-follow').elements.pop().value = True
+    await bob.should_see('someone leads')
     alice.find(ui.table).trigger('request', {'page': 2, 'rowsPerPage': 25, 'sortBy': 'c0', 'descending': True})
     await wait_for(lambda: table_rows(bob)[0]['c0'] == '274')  # bob follows alice to page 2 of the sort
     assert len(table_rows(bob)) == 25
     assert table_rows(carol)[0]['c0'] == '0'  # carol does not follow
-    bob.find(ui.input).type('w29')
-    await wait_for(lambda: table_rows(alice) and table_rows(alice)[0]['c1'] == 'w299')  # and now alice follows bob
+    bob.find(ui.input).type('w29')  # a follower moving drags nobody
+    await wait_for(lambda: table_rows(bob) and table_rows(bob)[0]['c1'] == 'w299')
+    assert table_rows(alice)[0]['c0'] == '274'
+    carol.find(marker='tsv-lead').elements.pop().value = True  # another Lead takes over
+    await wait_for(lambda: not alice.find(marker='tsv-lead').elements.pop().value)
+    carol.find(marker='tsv-lead').elements.pop().value = False  # the leader stops: following ends
+    await wait_for(lambda: not bob.find(marker='tsv-follow').elements.pop().value)
+    await bob.should_see('The leader stopped leading')
 
 
 def test_a_column_profile_through_the_api(server):
     data = tsv(('n', 'day', 'word'), ('3', '2024-01-01', 'a'), ('10', '', 'b'), ('', '2024-03-01', 'a'), ('7', '2024-02-01', 'a'))
     table = httpx.post(f'{server.url}/api/tables', content=data).json()['id']
     n = httpx.get(f'{server.url}/api/tables/{table}/columns/n/profile').json()
-    assert (n['type'], n['rows'], n['empty'], n['distinct'], n['min'], n['max']) == ('integer', 4, 1, 3, 3, 10)
+    assert (n['type'], n['rows'], n['empty'], n['distinct'], n['min'], n['max']) == ('integer', 4, 1, 3, '3', '10')
     assert sum(n['histogram']['counts']) == 3
     day = httpx.get(f'{server.url}/api/tables/{table}/columns/day/profile').json()
     assert (day['min'], day['max']) == ('2024-01-01', '2024-03-01')

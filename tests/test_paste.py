@@ -48,7 +48,7 @@ def paste_button(user: User):
 
 
 def open_replace_panel(user: User) -> None:
-    user.find(marker='tsv-replace').elements.pop().value = True  # built when first opened
+    user.find(marker='tsv-replace').click()  # the drawer's Replace panel is built when first opened
 
 
 # --- where the controls are ------------------------------------------------------------------

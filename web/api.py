@@ -72,13 +72,17 @@ async def ingest_upload(services: Services, request: Request, table_id: str | No
     if table_id is not None:
         table_id = await writable(services, table_id)
     declared = request.headers.get('content-length', '')
-    streamed = StreamedParse(store.staging_path('.stream'), int(declared) if declared.isdigit() else None)
+    expected = int(declared) if declared.isdigit() else None
+    streamed = StreamedParse(store.staging_path('.stream'), expected)
     started = time.perf_counter()
+    progress = Progress(services, table_id, expected) if table_id is not None else None
     try:
         upload = await uploads.receive(request, store.staging_path('.upload'),
                                        services.config.max_upload_bytes, streamed,
-                                       services.config.upload_idle_seconds)
+                                       services.config.upload_idle_seconds, progress)
         received = time.perf_counter()
+        if progress is not None:
+            progress.tell('reading')
         try:
             if table_id is None:
                 meta = await run.io_bound(store.create, upload.path, upload.name, upload.scan, streamed, options)
@@ -87,12 +91,45 @@ async def ingest_upload(services: Services, request: Request, table_id: str | No
                                           streamed, options)
         finally:
             upload.path.unlink(missing_ok=True)
+    except BaseException:
+        if progress is not None:
+            progress.tell('failed')
+        raise
     finally:
         await run.io_bound(streamed.close)
     log.info('upload of %s bytes: received in %.3f s, committed %.3f s later', upload.scan.size,
              received - started, time.perf_counter() - received)
     services.committed(meta)
     return meta
+
+
+class Progress:
+    """Tells the table's viewers how far a replacement has come, every half second at most.
+
+    A replacement that arrives within half a second is announced by its
+    change alone: with a thousand tabs open, every notice is a thousand updates.
+    """
+
+    EVERY = 0.5  # seconds: often enough for a person, rarely enough for hundreds of tabs
+
+    def __init__(self, services: Services, table_id: str, expected: int | None) -> None:
+        self.services, self.table_id, self.expected = services, table_id, expected
+        self._at = time.monotonic()
+        self.announced = False
+
+    def __call__(self, received: int) -> None:
+        now = time.monotonic()
+        if now - self._at < self.EVERY:
+            return
+        self._at = now
+        self.announced = True
+        percent = min(99, received * 100 // self.expected) if self.expected else None
+        self.services.uploading(self.table_id, 'uploading', percent)
+
+    def tell(self, phase: str) -> None:
+        """'reading' or 'failed', for viewers who were told the upload was under way."""
+        if self.announced:
+            self.services.uploading(self.table_id, phase)
 
 
 async def writable(services: Services, any_id: str) -> str:
@@ -114,9 +151,10 @@ def _int(request: Request, name: str, default: int | None) -> int | None:
 
 
 def read_options(request: Request) -> ReadOptions:
-    """``?encoding=``, ``?delimiter=`` and ``?header_row=``: what the reader must not guess."""
+    """``?encoding=``, ``?delimiter=``, ``?header_row=`` and ``?escape=``: what the reader must not guess."""
     params = request.query_params
-    return ReadOptions.parse(params.get('encoding'), params.get('delimiter'), params.get('header_row'))
+    return ReadOptions.parse(params.get('encoding'), params.get('delimiter'), params.get('header_row'),
+                             params.get('escape'))
 
 
 def _bool(request: Request, name: str) -> bool:

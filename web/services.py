@@ -41,6 +41,9 @@ class Services:
     _events: dict[str, Event] = field(default_factory=dict)
     _follow_events: dict[str, Event] = field(default_factory=dict)
     _presence_events: dict[str, Event] = field(default_factory=dict)
+    _upload_events: dict[str, Event] = field(default_factory=dict)
+    _lead_events: dict[str, Event] = field(default_factory=dict)
+    leaders: dict[str, str] = field(default_factory=dict)         # table -> client id of who leads, here
     presented: dict[str, dict] = field(default_factory=dict)      # table -> the view followers see
     viewers: dict[str, set[str]] = field(default_factory=dict)    # table -> client ids on its pages
     _presence_due: set[str] = field(default_factory=set)          # tables whose count is about to go out
@@ -106,6 +109,35 @@ class Services:
             self.engine.page(change.table_id, PageRequest(), change.version)
         except TsvError as error:  # e.g. already trimmed away: viewers will hear it themselves
             log.info('could not prepare table %s version %s: %s', change.table_id, change.version, error)
+
+    def upload_event(self, table_id: str) -> Event[dict]:
+        """A replacement on its way: ``{"percent": 0-100 or None, "phase": "uploading" | "reading" | "failed"}``.
+
+        In this process only: viewers of the table in other instances see the
+        new version when it is committed, without the progress before it.
+        """
+        return self._upload_events.setdefault(table_id, Event())
+
+    def uploading(self, table_id: str, phase: str, percent: int | None = None) -> None:
+        if table_id in self._upload_events:  # nobody has the table open: nothing to tell
+            self._upload_events[table_id].emit({'phase': phase, 'percent': percent})
+
+    def lead_event(self, table_id: str) -> Event[str | None]:
+        """Who leads the table's followers now (a client id), or None when the leader stopped or left."""
+        return self._lead_events.setdefault(table_id, Event())
+
+    def take_lead(self, table_id: str, client_id: str, state: dict) -> None:
+        """This viewer leads from now on; whoever led before stops. Followers jump to its view at once."""
+        self.leaders[table_id] = client_id
+        self.lead_event(table_id).emit(client_id)
+        self.present(table_id, client_id, state)
+
+    def end_lead(self, table_id: str, client_id: str) -> None:
+        """The leader switched Lead off or left: following ends (a follower no longer drags anyone)."""
+        if self.leaders.get(table_id) == client_id:
+            del self.leaders[table_id]
+            self.presented.pop(table_id, None)
+            self.lead_event(table_id).emit(None)
 
     def follow_event(self, table_id: str) -> Event[str, dict]:
         """(client id, view state) from a following viewer who moved: the others follow."""

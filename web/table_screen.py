@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable
 
 from fastapi.responses import HTMLResponse
-from nicegui import ui
+from nicegui import background_tasks, ui
 
+from components.notice import Notice, change_text, progress_text
 from components.offload import off_loop
 from components.paste import paste_controls
 from components.table_info import TableInfo
@@ -21,8 +22,17 @@ from tsvcore import NotFound, TableChanged, TsvError
 from tsvcore.reading.read_options import ReadOptions
 
 from . import sockets
-from .frame import frame, not_found, remember_in_browser
+from .frame import frame, not_found, remember_in_browser, version_not_found
 from .services import Services
+
+
+# One scrollbar: the page is exactly the window's height and the table takes what the
+# heading, notes and notices leave (its rows scroll inside it, under a sticky header).
+LAYOUT = '''
+.tsv-screen { height: calc(100vh - 50px - 2rem); }
+.tsv-screen .tsv-table { flex: 1 1 auto; min-height: 10rem; max-height: none; }
+.tsv-screen .tsv-table .q-table__middle { flex: 1 1 auto; }
+'''
 
 
 class TableScreen:
@@ -40,8 +50,8 @@ class TableScreen:
         self.meta, self.current, self.version = meta, current, version
         self.editable = editable
         self.prefix = '/t/' if editable else '/v/'
-        self.history: ui.expansion | None = None
         self.versions: VersionList | None = None
+        self.showing: str | None = None   # the drawer's panel: 'replace', 'history' or None (closed)
 
     @classmethod
     async def open(cls, services: Services, link_id: str, version: int | None, *,
@@ -58,25 +68,37 @@ class TableScreen:
             meta = await off_loop(services.store.meta, table_id, version)
             current = await off_loop(services.store.current, table_id)
         except NotFound:
-            return not_found(f'{prefix}{link_id}?version={version}')
+            return await version_not_found(services.store, prefix + link_id, table_id, version)
         await cls(services, link_id, table_id, meta, current, version, editable).build()
         return None
 
     async def build(self) -> None:
         header = frame(self.meta['name'])
-        with ui.column().classes('w-full gap-3 px-2'):
+        with header:
+            # Replace and History live in the header bar and open a drawer: below a table that
+            # fills the window they could not be seen, and Replace opened off-screen.
+            self.actions = ui.row().classes('ml-auto items-center gap-1 no-wrap tsv-actions')
+        ui.add_css(LAYOUT)
+        with ui.column().classes('w-full gap-3 px-2 no-wrap tsv-screen'):
             if self.version is not None:
                 self.pinned_notice()
             await self.heading()
+            self.notice = Notice()
             self.view = TableView(self.services.engine, self.table_id, self.meta, pinned=self.version is not None)
-            if self.editable and self.version is None:
-                self.replace_panel()
-            self.history_panel()
+            self.view.on_replaced = lambda meta: self.notice.show(change_text(meta))
+        self.drawer()
         await self.view.load()
         sockets.page_components_loaded(ui.context.client)
         if self.version is None:
-            self.live_controls(header)
+            self.live_controls()
             ui.context.client.on_connect(lambda: remember_in_browser(f'{self.prefix}{self.link_id}', self.view.meta))
+            self.services.upload_event(self.table_id).subscribe(self.upload_news)
+        with self.actions:
+            if self.editable and self.version is None:
+                ui.button('Replace', icon='swap_horiz', on_click=lambda: self.open_drawer('replace')) \
+                    .props('flat dense no-caps color=white').classes('tsv-replace-button').mark('tsv-replace')
+            ui.button('History', icon='history', on_click=lambda: self.open_drawer('history')) \
+                .props('flat dense no-caps color=white').classes('tsv-history-button').mark('tsv-history')
         self.services.table_event(self.table_id).subscribe(self.changed)
 
     # -- panels ---------------------------------------------------------------------
@@ -93,60 +115,131 @@ class TableScreen:
         rereads = self.editable and self.meta.get('original')
         self.info = TableInfo(self.meta, self.link_id, view_id=view_id, on_reread=self.reread if rereads else None)
 
-    def replace_panel(self) -> None:
-        """Drop, paste or choose a new file. Built when first opened: most tabs only look."""
-        replace = ui.expansion('Replace with a new file', icon='swap_horiz').classes('w-full tsv-replace') \
-            .mark('tsv-replace')
-        url = f'/api/tables/{self.link_id}'
+    def drawer(self) -> None:
+        """A drawer on the right for Replace and History; its insides are made when first opened."""
+        with ui.right_drawer(value=False).props('overlay elevated width=460 behavior=desktop') \
+                .classes('p-4 tsv-drawer') as self.side:
+            with ui.row().classes('w-full items-center no-wrap'):
+                self.side_title = ui.label().classes('text-lg font-medium')
+                ui.button(icon='close', on_click=self.close_drawer).props('flat round dense').classes('ml-auto')
+            self.side_body = ui.column().classes('w-full gap-3')
+        self.side.on_value_change(lambda e: None if e.value else self.close_drawer())
+        self.panels: dict[str, ui.column] = {}
 
-        def open_replace(e) -> None:
-            if e.value and not replace.default_slot.children:
-                with replace:
-                    # the viewers' live update shows the new version, whether dropped or pasted
-                    upload_zone(url=url, method='PUT', max_bytes=self.services.config.max_upload_bytes,
-                                header='Replace the table', label='Drop a TSV file here or click to choose',
-                                on_success=lambda body: None)
-                    paste_controls(url=url, method='PUT', action='Replace the table', on_success=lambda body: None)
-        replace.on_value_change(open_replace)
+    def open_drawer(self, name: str) -> None:
+        """Show the Replace or History panel in the drawer (made on first use); the same button again closes it."""
+        if self.showing == name:
+            self.close_drawer()
+            return
+        if name not in self.panels:
+            with self.side_body:
+                self.panels[name] = ui.column().classes('w-full gap-3')
+            with self.panels[name]:
+                self.replace_panel() if name == 'replace' else self.history_panel()
+        for other, panel in self.panels.items():
+            panel.set_visibility(other == name)  # hidden, so a paste cannot reach a closed Replace panel
+        self.side_title.text = 'Replace with a new file' if name == 'replace' else 'History'
+        self.showing = name
+        self.side.value = True
+        if name == 'history':
+            background_tasks.create(self.refresh_history(), name='history')
+
+    def close_drawer(self) -> None:
+        self.showing = None
+        self.side.value = False
+        for panel in self.panels.values():
+            panel.set_visibility(False)
+        if self.versions is not None:
+            self.versions.show([], self.view.meta['version'])  # drawn while open, emptied when closed
+
+    def replace_panel(self) -> None:
+        """Drop, paste or choose a new file."""
+        url = f'/api/tables/{self.link_id}'
+        # the viewers' live update shows the new version, whether dropped or pasted
+        upload_zone(url=url, method='PUT', max_bytes=self.services.config.max_upload_bytes,
+                    header='Replace the table', label='Drop a TSV file here or click to choose',
+                    on_success=lambda body: self.close_drawer())
+        paste_controls(url=url, method='PUT', action='Replace the table', on_success=lambda body: self.close_drawer())
 
     def history_panel(self) -> None:
         """Every kept version, drawn only while open: every viewer redrawing it on every replacement
         made each update (and each tab's replay buffer) several times larger."""
-        with ui.expansion('History', icon='history').classes('w-full tsv-history') as self.history:
-            self.versions = VersionList(self.link_id, [], self.current,
-                                        on_restore=self.restore if self.editable else None)
-        self.history.on_value_change(self.refresh_history)  # drawn while open, emptied when closed
+        self.versions = VersionList(self.link_id, [], self.current,
+                                    on_restore=self.confirm_restore if self.editable else None)
 
-    def live_controls(self, header: ui.header) -> None:
-        """Presence ("3 viewing") and follow mode, added to the page's header bar."""
+    def live_controls(self) -> None:
+        """Presence ("3 viewing") and follow mode, in the header bar.
+
+        Follow mode has a leader: whoever switches on Lead. Followers see the
+        leader's page, sort and search and never drag each other; another
+        Lead takes over; the leader leaving ends it. "N viewing" counts tabs
+        with a live connection: a page fetched by curl, or a tab that closed,
+        is not a viewer.
+        """
         client, services, table_id, view = ui.context.client, self.services, self.table_id, self.view
-        with header:
-            presence = ui.label().classes('text-sm text-white ml-auto tsv-presence')
+        with self.actions:
+            presence = ui.label().classes('text-sm text-white tsv-presence')
+            lead = ui.switch('Lead').props('dense color=white keep-color').classes('text-white').mark('tsv-lead')
+            lead.props['title'] = 'Followers see your page, sort and search'
             follow = ui.switch('Follow').props('dense color=white keep-color').classes('text-white') \
                 .mark('tsv-follow')
-            follow.props['title'] = 'See the page, sort and search of whoever last moved while following'
+            follow.props['title'] = 'See the page, sort and search of whoever leads'
+        count = {'n': 0}
 
-        def show_presence(count: int) -> None:
-            presence.text = f'{count} viewing' if count != 1 else '1 viewing (you)'
+        def show_presence(n: int) -> None:  # no default: NiceGUI's Event passes arguments only to those that require them
+            count['n'] = n
+            viewing = f"{count['n']} viewing" if count['n'] != 1 else '1 viewing (you)'
+            leader = services.leaders.get(table_id)
+            led = '' if leader is None else (' · you lead' if leader == client.id else ' · someone leads')
+            presence.text = viewing + led
 
         async def followed(sender: str, state: dict) -> None:
             if follow.value and sender != client.id:
                 await view.apply_view(state)
 
-        async def toggled(e) -> None:
-            if e.value and table_id in services.presented:
-                await view.apply_view(services.presented[table_id])
+        async def follow_toggled(e) -> None:
+            if e.value:
+                lead.value = False
+                if table_id in services.presented:
+                    await view.apply_view(services.presented[table_id])
+                elif table_id not in services.leaders:
+                    ui.notify('Nobody leads yet: you will follow whoever switches on Lead.', timeout=4000)
+
+        def lead_toggled(e) -> None:
+            if e.value:
+                follow.value = False
+                services.take_lead(table_id, client.id, view.view_state())
+            else:
+                services.end_lead(table_id, client.id)
+
+        def leader_changed(leader: str | None) -> None:
+            if leader != client.id and lead.value:
+                lead.value = False  # someone else took over
+            if leader is None and follow.value:
+                follow.value = False
+                self.notice.show('The leader stopped leading; you move on your own again.')
+            show_presence(count['n'])
 
         def moved(state: dict) -> None:
-            if follow.value:
+            if lead.value:
                 services.present(table_id, client.id, state)
 
+        def connected() -> None:
+            show_presence(services.arrive(table_id, client.id))
+
+        def gone() -> None:
+            services.end_lead(table_id, client.id)
+            services.leave(table_id, client.id)
+
         view.on_view_change = moved
-        follow.on_value_change(toggled)
+        follow.on_value_change(follow_toggled)
+        lead.on_value_change(lead_toggled)
         services.follow_event(table_id).subscribe(followed)
         services.presence_event(table_id).subscribe(show_presence)
-        show_presence(services.arrive(table_id, client.id))
-        client.on_delete(lambda: services.leave(table_id, client.id))
+        services.lead_event(table_id).subscribe(leader_changed)
+        client.on_connect(connected)       # a viewer is a tab with a live connection
+        client.on_disconnect(gone)
+        client.on_delete(gone)
 
     # -- actions --------------------------------------------------------------------
 
@@ -157,10 +250,29 @@ class TableScreen:
             made = await off_loop(self.store.reread, self.table_id, self.view.meta['version'], read_options)
         except TsvError as refused:
             return refused.message
+        except OSError:
+            return 'The server could not store the new version (its disk may be full); the table was not changed.'
         self.services.committed(made)
         if self.version is not None:
             ui.navigate.to(f'{self.prefix}{self.link_id}')  # the new version is current: leave the pinned one
         return None
+
+    def confirm_restore(self, number: int) -> None:
+        """Ask first: a restore changes what every viewer sees (nothing is lost, history only grows)."""
+        with ui.dialog() as dialog, ui.card().classes('tsv-confirm-restore'):
+            ui.label(f'Restore version {number}?').classes('text-lg font-medium')
+            ui.label(f'Its cells become the next version, which everyone viewing sees at once. '
+                     f'Version {self.view.meta["version"]} stays in the history.').classes('text-sm')
+            with ui.row().classes('w-full justify-end'):
+                ui.button('Cancel', on_click=dialog.close).props('flat no-caps')
+
+                async def confirmed() -> None:
+                    dialog.close()
+                    await self.restore(number)
+                ui.button(f'Restore version {number}', icon='restore', on_click=confirmed).props('no-caps') \
+                    .mark('tsv-restore-confirm')
+        dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # made per question, not kept
+        dialog.open()
 
     async def restore(self, number: int) -> None:
         try:
@@ -171,11 +283,20 @@ class TableScreen:
         self.services.committed(restored)
 
     async def refresh_history(self) -> None:
-        assert self.history is not None and self.versions is not None
-        if self.history.value:
+        if self.versions is None:
+            return
+        if self.showing == 'history':
             self.versions.show(await off_loop(self.store.versions, self.table_id), self.view.meta['version'])
         else:
             self.versions.show([], self.view.meta['version'])
+
+    def upload_news(self, news: dict) -> None:
+        """Someone is replacing the table: say so, then the change says what came of it."""
+        text = progress_text(news)
+        if text is None:
+            self.notice.clear_progress()
+        else:
+            self.notice.show(text, kind='progress')
 
     # -- live updates ---------------------------------------------------------------
 
@@ -184,10 +305,10 @@ class TableScreen:
         if not self.view.apply_change_now(change):
             return self._change_slowly(change)
         self.info.show(self.view.meta)
-        return self.refresh_history() if self.history is not None and self.history.value else None
+        return self.refresh_history() if self.showing == 'history' else None
 
     async def _change_slowly(self, change: TableChanged) -> None:
         await self.view.apply_change(change)
         self.info.show(self.view.meta)
-        if self.history is not None and self.history.value:
+        if self.showing == 'history':
             await self.refresh_history()

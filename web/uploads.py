@@ -7,7 +7,7 @@ Nothing holds the whole body in memory.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote
@@ -18,6 +18,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from tsvcore import TooLarge, TsvError, UnreadableFile
 from tsvcore.reading.encoding import ByteScan
+from tsvcore.reading.ingest import start_writeback
 from tsvcore.reading.streaming import StreamedParse
 
 FLUSH_BYTES = 1 << 20
@@ -44,8 +45,11 @@ class _Sink:
     call, so that work overlaps the transfer.
     """
 
-    def __init__(self, path: Path, limit: int, streamed: StreamedParse | None) -> None:
+    def __init__(self, path: Path, limit: int, streamed: StreamedParse | None,
+                 on_progress: Callable[[int], None] | None = None) -> None:
+        self.path = path
         self.file = path.open('wb')
+        self.on_progress = on_progress
         self.limit = limit
         self.size = 0
         self.buffer = bytearray()
@@ -61,6 +65,8 @@ class _Sink:
         self.size += len(data)
         if self.size > self.limit:
             raise too_large(self.limit)
+        if self.on_progress is not None:
+            self.on_progress(self.size)
         if not self.buffer and len(data) >= FLUSH_BYTES:
             await self._queue.put(data)  # already a large piece (web/body.py): no copy
             return
@@ -83,6 +89,8 @@ class _Sink:
 
     def _write(self, chunk: bytes) -> None:
         self.file.write(chunk)
+        self.file.flush()
+        start_writeback(self.path)  # the upload becomes the version's original, fsynced at the commit
         self.scan.feed(chunk)
         if self.streamed is not None:
             self.streamed.feed(chunk)
@@ -110,18 +118,19 @@ class Received(NamedTuple):
 
 
 async def receive(request: Request, path: Path, limit: int, streamed: StreamedParse | None = None,
-                  idle_timeout: float = 60.0) -> Received:
+                  idle_timeout: float = 60.0, on_progress: Callable[[int], None] | None = None) -> Received:
     """Stream the request body (raw or multipart) to ``path``.
 
     ``streamed``, if given, is fed the same bytes so parsing overlaps the
-    transfer. On any failure the file is removed.
+    transfer; ``on_progress`` hears the bytes received so far, on the event
+    loop, with every piece. On any failure the file is removed.
     """
     declared = request.headers.get('content-length')
     if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
         raise too_large(limit)
     name = upload_name(request)
     content_type = request.headers.get('content-type', '')
-    sink = _Sink(path, limit, streamed)
+    sink = _Sink(path, limit, streamed, on_progress)
     try:
         if content_type.startswith('multipart/form-data'):
             name = await _receive_multipart(request, sink, content_type, idle_timeout) or name
