@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from nicegui import ui
 
 from .lazy_menu import LazyMenu
+from .words import counted
 from .read_differently import ReadDifferently, Reread
 from .share import ShareButton
 
@@ -59,7 +60,8 @@ class TableInfo:
         self.name.text = meta['name']
         if self.name.props.get('title') != meta['name']:  # setting a prop re-sends the element, even unchanged
             self.name.props['title'] = meta['name']
-        self.facts.text = (f"{meta['rows']:,} rows · {len(meta['columns']):,} columns · version {meta['version']} · "
+        self.facts.text = (f"{counted(meta['rows'], 'row')} · {counted(len(meta['columns']), 'column')} · "
+                           f"version {meta['version']} · "
                            f"uploaded {when(meta['uploaded_at'])} · "
                            f"{meta['encoding']}, {DELIMITERS.get(meta['delimiter'], meta['delimiter'])}")
         self.note.text = reading_note(meta)

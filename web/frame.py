@@ -10,6 +10,7 @@ from nicegui import Client, ui
 from starlette.exceptions import HTTPException
 
 from components.offload import off_loop
+from components.words import counted
 from tsvcore import NotFound, Store
 
 from .security import HEADERS
@@ -123,8 +124,8 @@ async def version_not_found(store: Store, path: str, table_id: str, version: int
     current = kept[-1]
     has = f'versions {kept[0]} to {current}' if len(kept) > 1 else f'only version {current}'
     if 1 <= version < kept[0]:
-        said = (f'Version {version} was deleted: the server keeps the latest {store.keep_versions} versions '
-                f'of a table (its --keep-versions option), here {has}.')
+        said = (f'Version {version} was deleted: the server keeps the latest '
+                f'{counted(store.keep_versions, "version")} of a table (its --keep-versions option), here {has}.')
     else:
         said = f'Version {version} does not exist: this table has {has}.'
     error_page(404, title=f'Version {version} not found', icon='history',

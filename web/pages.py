@@ -9,6 +9,7 @@ from components.offload import off_loop
 from components.paste import paste_controls
 from components.table_info import when
 from components.upload_zone import upload_zone
+from components.words import counted
 
 from .frame import frame
 from .services import Services
@@ -50,7 +51,7 @@ def register(services: Services) -> None:
                 for entry in entries[:12]:
                     with ui.row().classes('items-center gap-3 w-full'):
                         ui.link(str(entry.get('name', 'table')), str(entry.get('url', '/'))).classes('ellipsis max-w-xs')
-                        ui.label(f"{int(entry.get('rows', 0)):,} rows").classes('text-sm opacity-70')
+                        ui.label(counted(int(entry.get('rows', 0)), 'row')).classes('text-sm opacity-70')
                         ui.label(f"changed {when(float(entry.get('at', 0)))}").classes('text-sm opacity-60')
         ui.context.client.on_connect(show_recent)
 
