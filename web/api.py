@@ -18,7 +18,8 @@ from nicegui import run
 
 from tsvcore import BadParameter, PageRequest, TsvError
 from tsvcore.storage import originals
-from tsvcore.queries.export import export
+from tsvcore.queries import filters
+from tsvcore.queries.export import Taken, export
 from tsvcore.reading.read_options import ReadOptions
 from tsvcore.reading.streaming import StreamedParse
 
@@ -157,6 +158,14 @@ def read_options(request: Request) -> ReadOptions:
                              params.get('escape'))
 
 
+def view_request(request: Request, meta: dict, offset: int | None, limit: int | None) -> PageRequest:
+    """A view from query parameters: ``sort``, ``desc``, ``q`` and filters (``COLUMN__OP=VALUE``)."""
+    return PageRequest(offset=0 if offset is None else offset, limit=50 if limit is None else limit,
+                       sort=request.query_params.get('sort') or None,
+                       desc=_bool(request, 'desc'), q=request.query_params.get('q', ''),
+                       filters=filters.parse(request.query_params.multi_items(), meta))
+
+
 def _bool(request: Request, name: str) -> bool:
     raw = request.query_params.get(name, '').lower()
     if raw in ('', '0', 'false', 'no'):
@@ -204,15 +213,11 @@ def mount(app: FastAPI, services: Services) -> None:
     @app.get('/api/tables/{table_id}')
     @json_errors
     async def read_table(table_id: str, request: Request) -> JSONResponse:
-        page_request = PageRequest(
-            offset=_int(request, 'offset', 0),
-            limit=_int(request, 'limit', 50),
-            sort=request.query_params.get('sort') or None,
-            desc=_bool(request, 'desc'),
-            q=request.query_params.get('q', ''),
-        )
         version = _int(request, 'version', None)
         target, _ = await run.io_bound(services.store.resolve, table_id)
+        version = await run.io_bound(services.store.current, target) if version is None else version
+        meta = await run.io_bound(services.store.meta, target, version)
+        page_request = view_request(request, meta, _int(request, 'offset', 0), _int(request, 'limit', 50))
         page = await run.io_bound(services.engine.page, target, page_request, version)
         return JSONResponse({
             'id': table_id,
@@ -241,7 +246,10 @@ def mount(app: FastAPI, services: Services) -> None:
         filename = f'{stem}.{fmt}'
         media = 'text/tab-separated-values' if fmt == 'tsv' else 'text/csv'
         names = [c['name'] for c in meta['columns']]
-        return StreamingResponse(export(table, names, fmt), media_type=f'{media}; charset=utf-8', headers={
+        # the view's rows in its order (sort, q, filters), or the whole table as stored
+        order = await run.io_bound(services.engine.order, target, view_request(request, meta, 0, 1), version)
+        rows = table if order is None else Taken(table, order)
+        return StreamingResponse(export(rows, names, fmt), media_type=f'{media}; charset=utf-8', headers={
             'Content-Disposition': f"attachment; filename*=UTF-8''{quote(filename)}"})
 
     @app.get('/api/tables/{table_id}/original')

@@ -39,7 +39,23 @@ def _cell_writer(fmt: str, one_column: bool) -> Callable[[str], str]:
     return write
 
 
-def export(table: pa.Table, names: list[str], fmt: str, batch_rows: int = 10_000) -> Iterator[bytes]:
+class Taken:
+    """The rows of ``table`` at ``order`` (a view: sorted, searched, filtered), a batch at a time.
+
+    A view of ten million rows is never taken whole: each batch takes its own
+    slice of the order, so memory stays at one batch.
+    """
+
+    def __init__(self, table: pa.Table, order: pa.Array) -> None:
+        self.table, self.order = table, order
+
+    def to_batches(self, max_chunksize: int) -> Iterator[pa.RecordBatch]:
+        for start in range(0, len(self.order), max_chunksize):
+            part = self.table.take(self.order.slice(start, max_chunksize))
+            yield from part.combine_chunks().to_batches()
+
+
+def export(table: pa.Table | Taken, names: list[str], fmt: str, batch_rows: int = 10_000) -> Iterator[bytes]:
     """Yield the file in UTF-8 pieces: header first, then rows, LF line ends."""
     cell, sep = _cell_writer(fmt, len(names) == 1), '\t' if fmt == 'tsv' else ','
     yield (sep.join(cell(n) for n in names) + '\n').encode()

@@ -22,6 +22,8 @@ import pyarrow.compute as pc
 from ..errors import BadParameter
 from ..reading.types import BOOLEAN, DATE, DATETIME, DECIMAL_COMMA, INTEGER, MISSING_TOKENS, NUMBER, sort_key
 from ..storage.store import Store
+from .filters import Filter
+from .filters import mask as filter_mask
 from .profile import profile
 
 MAX_LIMIT = 1000
@@ -36,6 +38,7 @@ class PageRequest:
     sort: str | None = None   # a column name
     desc: bool = False
     q: str = ''
+    filters: tuple[Filter, ...] = ()   # see ``filters``: all of them, and the search, must pass
 
 
 @dataclass(eq=False)  # identity, so a page can key a weak cache of what is built from it
@@ -220,13 +223,14 @@ class QueryEngine:
             if request.sort not in names:
                 raise BadParameter(f'There is no column named "{request.sort}" to sort by.')
             sort_index = names.index(request.sort)
-        return ('page', table_id, version, sort_index, request.desc, request.q, request.offset, request.limit)
+        return ('page', table_id, version, sort_index, request.desc, request.q, request.filters, request.offset,
+                request.limit)
 
     def _compute_page(self, table_id: str, version: int, meta: dict, sort_index: int | None,
                       request: PageRequest) -> Page:
         self.pages_computed += 1
         table = self.store.open(table_id, version)
-        order = self._order(table_id, version, table, meta, sort_index, request.desc, request.q)
+        order = self._order(table_id, version, table, meta, sort_index, request.desc, request.q, request.filters)
         total = table.num_rows if order is None else len(order)
         if order is None:
             rows = rows_of(table.slice(request.offset, request.limit))
@@ -252,19 +256,40 @@ class QueryEngine:
         return self.cache.get_or_compute(('profile', table_id, version, index), compute)
 
     def _order(self, table_id: str, version: int, table: pa.Table, meta: dict,
-               sort_index: int | None, desc: bool, q: str) -> pa.Array | None:
+               sort_index: int | None, desc: bool, q: str, filters: tuple[Filter, ...] = ()) -> pa.Array | None:
         """Row indices of the view, or None when the view is the file itself."""
-        if sort_index is None and not q:
+        if sort_index is None and not q and not filters:
             return None
         def compute() -> pa.Array:
+            keep = self._kept(table_id, version, table, meta, q, filters)
             if sort_index is None:
-                return self._matches(table_id, version, table, meta, q)
+                return pc.indices_nonzero(keep) if len(keep) else pa.array([], pa.uint64())
             order = self._sorted(table_id, version, table, meta, sort_index, desc)
-            if q:
-                mask = self._mask(table_id, version, table, meta, q)
-                order = pc.filter(order, pc.take(mask, order))
+            if keep is not None:
+                order = pc.filter(order, pc.take(keep, order))
             return order
-        return self.cache.get_or_compute(('order', table_id, version, sort_index, desc, q), compute)
+        return self.cache.get_or_compute(('order', table_id, version, sort_index, desc, q, filters), compute)
+
+    def order(self, table_id: str, request: PageRequest, version: int) -> pa.Array | None:
+        """The row indices of a whole view in its order (None: the file's own order, every row), for downloads."""
+        meta = self.store.meta(table_id, version)
+        sort_index = self._page_key(table_id, version, meta, request)[3]
+        table = self.store.open(table_id, version)
+        return self._order(table_id, version, table, meta, sort_index, request.desc, request.q, request.filters)
+
+    def _kept(self, table_id: str, version: int, table: pa.Table, meta: dict, q: str,
+              filters: tuple[Filter, ...]) -> pa.ChunkedArray | None:
+        """The rows the search and every filter let through, or None when nothing is left out."""
+        masks = [self._mask(table_id, version, table, meta, q)] if q else []
+        for test in filters:
+            masks.append(self.cache.get_or_compute(('filter', table_id, version, test),
+                                                   lambda test=test: filter_mask(table, meta, test)))
+        if not masks:
+            return None
+        keep = masks[0]
+        for other in masks[1:]:
+            keep = pc.and_(keep, other)
+        return keep
 
     def _sorted(self, table_id: str, version: int, table: pa.Table, meta: dict,
                 index: int, desc: bool) -> pa.Array:
@@ -286,7 +311,3 @@ class QueryEngine:
                 mask = pc.or_(mask, hit)
             return mask
         return self.cache.get_or_compute(('mask', table_id, version, q), compute)
-
-    def _matches(self, table_id: str, version: int, table: pa.Table, meta: dict, q: str) -> pa.Array:
-        mask = self._mask(table_id, version, table, meta, q)
-        return pc.indices_nonzero(mask) if len(mask) else pa.array([], pa.uint64())

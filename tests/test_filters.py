@@ -1,0 +1,91 @@
+"""Column filters through the API (issue #14, first part): ``COLUMN__OP=VALUE``, combined with AND.
+
+What a script asks: "only Oslo", "amounts between 10 and 100", "no empty notes",
+and the download of exactly those rows in their order.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+import httpx
+import pytest
+
+from tests.helpers import tsv
+
+CITIES = tsv(('city', 'pop', 'founded', 'price', 'note'),
+             ('Oslo', '709000', '1048-01-01', '12,50', 'fjord'),
+             ('Lima', '10092000', '1535-01-18', '0,99', ''),
+             ('oslo', '5', '', '1.234,00', 'lower case'),
+             ('Quito', 'NA', '1534-12-06', '7', 'high'),
+             ('Osaka', '2700000', '1889-04-01', '-3,5', 'NA'))
+
+
+@pytest.fixture(scope='module')
+def table(server) -> str:
+    return httpx.post(f'{server.url}/api/tables', params={'name': 'cities.tsv'}, content=CITIES).json()['id']
+
+
+def cities(server, table: str, **params) -> list[str]:
+    r = httpx.get(f'{server.url}/api/tables/{table}', params=params, timeout=30)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body['total'] == len(body['rows'])
+    return [row[0] for row in body['rows']]
+
+
+@pytest.mark.parametrize('params, expected', [
+    ({'city__exact': 'Oslo'}, ['Oslo']),
+    ({'city__not': 'Oslo'}, ['Lima', 'oslo', 'Quito', 'Osaka']),
+    ({'city__contains': 'OSL'}, ['Oslo', 'oslo']),
+    ({'city__notcontains': 'o'}, ['Lima']),
+    ({'city__startswith': 'os'}, ['Oslo', 'oslo', 'Osaka']),
+    ({'city__endswith': 'A'}, ['Lima', 'Osaka']),
+    ({'city__in': '["Lima", "Quito"]'}, ['Lima', 'Quito']),
+    ({'city__in': 'Lima,Osaka'}, ['Lima', 'Osaka']),
+    ({'note__isblank': '1'}, ['Lima']),
+    ({'note__notblank': '1'}, ['Oslo', 'oslo', 'Quito', 'Osaka']),
+    ({'pop__isblank': '1'}, ['Quito']),  # a missing-value token in a typed column is blank
+])
+def test_every_text_operator(server, table, params, expected):
+    assert cities(server, table, **params) == expected
+
+
+@pytest.mark.parametrize('params, expected', [
+    ({'pop__gt': '700000'}, ['Oslo', 'Lima', 'Osaka']),          # integers by value, not as text
+    ({'pop__gte': '709000', 'pop__lte': '3000000'}, ['Oslo', 'Osaka']),
+    ({'pop__lt': '10'}, ['oslo']),                                 # NA is no number: never passes
+    ({'founded__gte': '1500-01-01'}, ['Lima', 'Quito', 'Osaka']),  # dates by date; empty never passes
+    ({'price__gt': '1,00'}, ['Oslo', 'oslo', 'Quito']),           # decimal comma by value
+    ({'city__gte': 'p'}, ['Quito']),                              # text in the sort order (case folded)
+])
+def test_comparisons_follow_each_columns_type(server, table, params, expected):
+    assert cities(server, table, **params) == expected
+
+
+def test_filters_combine_with_the_search_and_the_sort(server, table):
+    assert cities(server, table, city__startswith='o', q='fjord') == ['Oslo']
+    assert cities(server, table, pop__gt='1', sort='pop', desc='true') == ['Lima', 'Osaka', 'Oslo', 'oslo']
+
+
+@pytest.mark.parametrize('params, sentence', [
+    ({'town__exact': 'Oslo'}, 'There is no column named "town" to filter on.'),
+    ({'city__like': 'Oslo'}, '"like" is not a filter'),
+    ({'pop__gt': 'many'}, 'pop__gt compares integer values; "many" is not one.'),
+    ({'founded__lt': 'yesterday'}, 'founded__lt compares date values'),
+    ({'city__in': '[oops'}, 'is not a JSON array'),
+])
+def test_a_filter_that_cannot_be_honoured_says_why(server, table, params, sentence):
+    r = httpx.get(f'{server.url}/api/tables/{table}', params=params)
+    assert r.status_code == 422 and sentence in r.json()['error'], r.text
+
+
+def test_the_download_is_exactly_the_view_in_its_order(server, table):
+    r = httpx.get(f'{server.url}/api/tables/{table}/download',
+                  params={'format': 'csv', 'pop__gt': '1', 'sort': 'pop', 'desc': 'true'})
+    assert r.status_code == 200
+    rows = list(csv.reader(io.StringIO(r.text)))
+    assert rows[0] == ['city', 'pop', 'founded', 'price', 'note']
+    assert [row[0] for row in rows[1:]] == ['Lima', 'Osaka', 'Oslo', 'oslo']
+    whole = httpx.get(f'{server.url}/api/tables/{table}/download', params={'format': 'tsv'}).text
+    assert whole.count('\n') == 6  # no view parameters: the whole table, as stored
