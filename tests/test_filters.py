@@ -89,3 +89,37 @@ def test_the_download_is_exactly_the_view_in_its_order(server, table):
     assert [row[0] for row in rows[1:]] == ['Lima', 'Osaka', 'Oslo', 'oslo']
     whole = httpx.get(f'{server.url}/api/tables/{table}/download', params={'format': 'tsv'}).text
     assert whole.count('\n') == 6  # no view parameters: the whole table, as stored
+
+
+# -- value counts (facets) ------------------------------------------------------------
+
+def facets(server, table: str, column: str, **params) -> dict:
+    r = httpx.get(f'{server.url}/api/tables/{table}/facets/{column}', params=params, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_value_counts_most_frequent_first_ties_in_sort_order(server):
+    data = tsv(('status', 'n'), *[(s, str(i)) for i, s in enumerate(
+        ['open', 'closed', 'open', 'Blocked', 'closed', 'open', '', 'review', 'blocked'])])
+    table = httpx.post(f'{server.url}/api/tables', content=data).json()['id']
+    answer = facets(server, table, 'status')
+    assert answer['distinct'] == 6 and answer['truncated'] is False
+    assert answer['values'][:3] == [{'value': 'open', 'count': 3}, {'value': 'closed', 'count': 2},
+                                    {'value': 'Blocked', 'count': 1}]
+    assert [v['value'] for v in answer['values'][3:]] == ['blocked', 'review', '']  # ties in sort order, empty last
+    top = facets(server, table, 'status', limit=2)
+    assert top['truncated'] is True and len(top['values']) == 2
+
+
+def test_value_counts_honour_the_other_filters_and_the_search(server, table):
+    answer = facets(server, table, 'city', pop__gt='1')
+    assert {v['value'] for v in answer['values']} == {'Oslo', 'Lima', 'oslo', 'Osaka'}
+    # a filter on the same column does not hide the values one may tick next
+    assert facets(server, table, 'city', city__exact='Oslo')['distinct'] == 5
+    assert facets(server, table, 'city', q='fjord')['values'] == [{'value': 'Oslo', 'count': 1}]
+
+
+def test_value_counts_of_an_unknown_column_say_so(server, table):
+    r = httpx.get(f'{server.url}/api/tables/{table}/facets/town')
+    assert r.status_code == 422 and 'There is no column named "town"' in r.json()['error']

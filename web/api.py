@@ -278,6 +278,18 @@ def mount(app: FastAPI, services: Services) -> None:
         services.committed(meta)
         return JSONResponse(version_answer(meta))
 
+    @app.get('/api/tables/{table_id}/facets/{column}')
+    @json_errors
+    async def facets(table_id: str, column: str, request: Request) -> JSONResponse:
+        """A column's values and their counts in the view the other parameters describe."""
+        version = _int(request, 'version', None)
+        target, _ = await run.io_bound(services.store.resolve, table_id)
+        version = await run.io_bound(services.store.current, target) if version is None else version
+        meta = await run.io_bound(services.store.meta, target, version)
+        view = view_request(request, meta, 0, 1)
+        answer = await run.io_bound(services.engine.facets, target, column, view, _int(request, 'limit', 20), version)
+        return JSONResponse(answer)
+
     @app.get('/api/tables/{table_id}/versions')
     @json_errors
     async def versions(table_id: str) -> JSONResponse:

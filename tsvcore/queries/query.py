@@ -103,6 +103,18 @@ TYPE_ALPHABETS = {
 SEARCH_POOL = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix='search')
 
 
+@dataclass(eq=False)
+class _Facets:
+    """Every value of a column in a view, ranked, with its count; sized for the cache's budget."""
+
+    values: list[dict]
+    distinct: int
+
+    @property
+    def nbytes(self) -> int:
+        return 100 + sum(80 + len(v['value'] or '') for v in self.values)
+
+
 def could_contain(kind: str, q: str) -> bool:
     alphabet = TYPE_ALPHABETS.get(kind)
     return alphabet is None or set(q) <= alphabet | {c.lower() for c in alphabet} | {c.upper() for c in alphabet}
@@ -276,6 +288,43 @@ class QueryEngine:
         sort_index = self._page_key(table_id, version, meta, request)[3]
         table = self.store.open(table_id, version)
         return self._order(table_id, version, table, meta, sort_index, request.desc, request.q, request.filters)
+
+    def facets(self, table_id: str, column: str, request: PageRequest, limit: int = 20,
+               version: int | None = None) -> dict:
+        """A column's values with how many rows hold each, most frequent first, ties in sort order.
+
+        Honours the search and the filters on other columns (a filter on this
+        column would hide the values one may want to tick next). Computed once
+        per version, column and view, then served from the cache. Answers
+        ``{"column", "version", "distinct", "truncated", "values": [{"value", "count"}]}``.
+        """
+        if not 1 <= limit <= MAX_LIMIT:
+            raise BadParameter(f'limit must be between 1 and {MAX_LIMIT}.')
+        version = self.store.current(table_id) if version is None else version
+        meta = self.store.meta(table_id, version)
+        names = [c['name'] for c in meta['columns']]
+        if column not in names:
+            raise BadParameter(f'There is no column named "{column[:80]}".')
+        index = names.index(column)
+        others = tuple(f for f in request.filters if f.column != column)
+
+        def compute() -> _Facets:
+            table = self.store.open(table_id, version)
+            keep = self._kept(table_id, version, table, meta, request.q, others)
+            cells = table.column(index) if keep is None else pc.filter(table.column(index), keep)
+            counts = pc.value_counts(cells) if len(cells) else None
+            if counts is None or not len(counts):
+                return _Facets([], 0)
+            values, tallies = counts.field('values'), counts.field('counts')
+            keys = sort_key(pa.chunked_array([values]), meta['columns'][index]['type'])
+            order = pc.sort_indices(pa.table({'n': tallies, 'k': keys}),
+                                    sort_keys=[('n', 'descending'), ('k', 'ascending')], null_placement='at_end')
+            ranked = [{'value': v, 'count': n} for v, n in zip(pc.take(values, order).to_pylist(),
+                                                                 pc.take(tallies, order).to_pylist())]
+            return _Facets(ranked, len(counts))
+        found = self.cache.get_or_compute(('facets', table_id, version, index, request.q, others), compute)
+        return {'column': column, 'version': version, 'distinct': found.distinct,
+                'truncated': found.distinct > limit, 'values': found.values[:limit]}
 
     def _kept(self, table_id: str, version: int, table: pa.Table, meta: dict, q: str,
               filters: tuple[Filter, ...]) -> pa.ChunkedArray | None:
