@@ -254,14 +254,19 @@ class QueryEngine:
         """Drop what was computed for a table's superseded versions (they are rarely looked at again)."""
         self.cache.drop(lambda key: key[1] != table_id or key[2] >= current)
 
-    def profile(self, table_id: str, column: str, version: int | None = None) -> dict:
-        """A column's profile, computed once per version and column."""
+    def _column(self, table_id: str, column: str, version: int | None) -> tuple[int, dict, int]:
+        """(version, its metadata, the column's index); BadParameter for a column the version lacks."""
         version = self.store.current(table_id) if version is None else version
         meta = self.store.meta(table_id, version)
         names = [c['name'] for c in meta['columns']]
         if column not in names:
-            raise BadParameter(f'There is no column named "{column}".')
-        index = names.index(column)
+            raise BadParameter(f'There is no column named "{column[:80]}".')
+        return version, meta, names.index(column)
+
+    def profile(self, table_id: str, column: str, version: int | None = None) -> dict:
+        """A column's profile, computed once per version and column."""
+        version, meta, index = self._column(table_id, column, version)
+
         def compute() -> dict:
             result = profile(self.store.open(table_id, version).column(index), meta['columns'][index]['type'])
             return {**result, 'column': column, 'version': version}
@@ -300,12 +305,7 @@ class QueryEngine:
         """
         if not 1 <= limit <= MAX_LIMIT:
             raise BadParameter(f'limit must be between 1 and {MAX_LIMIT}.')
-        version = self.store.current(table_id) if version is None else version
-        meta = self.store.meta(table_id, version)
-        names = [c['name'] for c in meta['columns']]
-        if column not in names:
-            raise BadParameter(f'There is no column named "{column[:80]}".')
-        index = names.index(column)
+        version, meta, index = self._column(table_id, column, version)
         others = tuple(f for f in request.filters if f.column != column)
 
         def compute() -> _Facets:
