@@ -22,3 +22,18 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     srv = Server(tmp_path_factory.mktemp('srv') / 'data', MAX_UPLOAD_MB='64').start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def loaded(tmp_path: Path):
+    """(query engine, load): ``load(bytes) -> (table id, meta)`` stores a file as a new table."""
+    from tsvcore import QueryEngine, Store
+    store = Store(tmp_path / 'data')
+    engine = QueryEngine(store)
+
+    def load(data: bytes) -> tuple[str, dict]:
+        src = tmp_path / 'src.tsv'
+        src.write_bytes(data)
+        meta = store.create(src, 'f.tsv')
+        return meta['id'], meta
+    return engine, load

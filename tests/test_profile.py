@@ -11,21 +11,12 @@ from nicegui.testing import User
 from components.column_profile import show_profile
 from tests.helpers import tsv
 from tsvcore.queries.profile import profile
-from tsvcore.queries.query import QueryEngine
-from tsvcore.storage.store import Store
 
 
 @pytest.fixture
-def engine(tmp_path):
+def engine(loaded):
     """Profiles through the store and query engine, as the page and the API ask for them."""
-    store = Store(tmp_path / 'data')
-    engine = QueryEngine(store)
-
-    def load(data: bytes) -> tuple[str, dict]:
-        src = tmp_path / 'src.tsv'
-        src.write_bytes(data)
-        meta = store.create(src, 'f.tsv')
-        return meta['id'], meta
+    engine, load = loaded
 
     def column_profile(data: bytes, column: str) -> dict:
         table, _ = load(data)

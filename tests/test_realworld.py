@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tsvcore import PageRequest, QueryEngine, Store
-
+from tsvcore import PageRequest
 from tsvcore.reading.read_options import ReadOptions
 
 from .test_reader import read
@@ -207,16 +206,8 @@ def test_a_mostly_utf8_file_with_a_stray_latin1_byte_stays_utf8(tmp_path):
 # -- types ---------------------------------------------------------------------------
 
 @pytest.fixture
-def engine(tmp_path):
-    store = Store(tmp_path / 'data')
-    engine = QueryEngine(store)
-
-    def load(data: bytes) -> tuple[str, dict]:
-        src = tmp_path / 'src.csv'
-        src.write_bytes(data)
-        meta = store.create(src, 'f.csv')
-        return meta['id'], meta
-    return engine, load
+def engine(loaded):
+    return loaded  # (query engine, load) from conftest
 
 
 def test_integers_past_64_bits_sort_in_exact_numeric_order(engine):

@@ -32,6 +32,10 @@ LAYOUT = '''
 .tsv-screen { height: calc(100vh - 50px - 2rem); }
 .tsv-screen .tsv-table { flex: 1 1 auto; min-height: 10rem; max-height: none; }
 .tsv-screen .tsv-table .q-table__middle { flex: 1 1 auto; }
+@media (max-width: 599px) {  /* the header bar wraps: the page scrolls, the table keeps a height of its own */
+  .tsv-screen { height: auto; }
+  .tsv-screen .tsv-table { flex: none; height: 70vh; }
+}
 '''
 
 
@@ -117,7 +121,9 @@ class TableScreen:
 
     def drawer(self) -> None:
         """A drawer on the right for Replace and History; its insides are made when first opened."""
-        with ui.right_drawer(value=False).props('overlay elevated width=460 behavior=desktop') \
+        # never wider than the window: on a phone it is the whole width
+        with ui.right_drawer(value=False).props(':width="Math.min(460, window.innerWidth)" overlay elevated '
+                                                'behavior=desktop') \
                 .classes('p-4 tsv-drawer') as self.side:
             with ui.row().classes('w-full items-center no-wrap'):
                 self.side_title = ui.label().classes('text-lg font-medium')
