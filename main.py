@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 from nicegui import app, ui
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+from starlette.types import ASGIApp
 
 from web import api, body, frame, memory, outermost, pages, security, sockets
 from web.services import Config, Services
@@ -75,7 +77,19 @@ def main() -> None:
     # disconnect; at its default (1000) every replacement's page update stays in memory per viewer
     # (the soak test showed +9 MB/min). A tab that misses more than this simply reloads.
     ui.run(host=config.host, port=config.port, title='TSV Share', reload=False, show=False,
-           favicon='▦', uvicorn_logging_level='warning', message_history_length=10)
+           favicon='▦', uvicorn_logging_level='warning', message_history_length=10,
+           gzip_middleware_factory=gzip_middleware)
+
+
+def gzip_middleware(asgi: ASGIApp) -> GZipMiddleware:
+    """NiceGUI's gzip, minus files that are compressed already: Parquet and XLSX are (gzipping them
+    again costs the server's CPU and drops their Content-Length), and an original is sent as uploaded."""
+    return GZipMiddleware(asgi, exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, *ALREADY_COMPRESSED))
+
+
+ALREADY_COMPRESSED = ('application/vnd.apache.parquet',
+                      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+                      'application/octet-stream')
 
 
 if __name__ in {'__main__', '__mp_main__'}:

@@ -18,8 +18,8 @@ from nicegui import run
 
 from tsvcore import BadParameter, PageRequest, TsvError
 from tsvcore.storage import originals
-from tsvcore.queries import filters
-from tsvcore.queries.export import Taken, export
+from tsvcore.queries import export, filters
+from tsvcore.queries.rows import row_cells
 from tsvcore.reading.read_options import ReadOptions
 from tsvcore.reading.streaming import StreamedParse
 
@@ -233,24 +233,40 @@ def mount(app: FastAPI, services: Services) -> None:
     @app.get('/api/tables/{table_id}/download')
     @json_errors
     async def download(table_id: str, request: Request):
+        """The view's rows in its order (sort, q, filters), only the chosen columns, streamed a batch at a time."""
         fmt = request.query_params.get('format', 'tsv').lower()
-        if fmt not in ('tsv', 'csv'):
-            raise BadParameter('format must be tsv or csv.')
+        if fmt not in export.FORMATS:
+            raise BadParameter(f'format must be one of {", ".join(export.FORMATS)}.')
         version = _int(request, 'version', None)
         store = services.store
         target, _ = await run.io_bound(store.resolve, table_id)
         version = await run.io_bound(store.current, target) if version is None else version
         meta = await run.io_bound(store.meta, target, version)
-        table = await run.io_bound(store.open, target, version)
-        stem = meta['name'].rsplit('.', 1)[0] or 'table'
-        filename = f'{stem}.{fmt}'
-        media = 'text/tab-separated-values' if fmt == 'tsv' else 'text/csv'
-        names = [c['name'] for c in meta['columns']]
-        # the view's rows in its order (sort, q, filters), or the whole table as stored
+        picked = export.pick_columns(meta, request.query_params.get('columns'))
         order = await run.io_bound(services.engine.order, target, view_request(request, meta, 0, 1), version)
-        rows = table if order is None else Taken(table, order)
-        return StreamingResponse(export(rows, names, fmt), media_type=f'{media}; charset=utf-8', headers={
-            'Content-Disposition': f"attachment; filename*=UTF-8''{quote(filename)}"})
+        table = await run.io_bound(store.open, target, version)
+        view = export.Download.of(table, meta, order, picked)
+        stem = meta['name'].rsplit('.', 1)[0] or 'table'
+        headers = {'Content-Disposition': f"attachment; filename*=UTF-8''{quote(f'{stem}.{fmt}')}"}
+        if fmt != 'xlsx':  # a generator: Starlette runs each step in a worker thread, off the event loop
+            return StreamingResponse(export.stream(view, fmt), media_type=export.MEDIA_TYPES[fmt], headers=headers)
+        path = store.staging_path('.xlsx')
+        await run.io_bound(export.write_xlsx, view, path, store.tmp_dir)
+        handle, size = await run.io_bound(export.opened_and_removed, path)
+        return StreamingResponse(originals.chunks(handle), media_type=export.MEDIA_TYPES[fmt],
+                                 headers={**headers, 'Content-Length': str(size)})
+
+    @app.get('/api/tables/{table_id}/rows/{n}')
+    @json_errors
+    async def row(table_id: str, n: str, request: Request) -> JSONResponse:
+        """Row N of the version's file (1-based): ``{"row", "version", "cells": {column: text}}``."""
+        try:
+            number = int(n)
+        except ValueError:
+            raise BadParameter(f'Rows are numbered 1, 2, 3...; "{n[:40]}" is not a row number.') from None
+        version = _int(request, 'version', None)
+        target, _ = await run.io_bound(services.store.resolve, table_id)
+        return JSONResponse(await run.io_bound(row_cells, services.store, target, version, number))
 
     @app.get('/api/tables/{table_id}/original')
     @json_errors
