@@ -14,7 +14,7 @@ from nicegui import app, ui
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.types import ASGIApp
 
-from web import api, body, frame, memory, outermost, pages, security, sockets
+from web import api, body, diff_api, frame, memory, outermost, pages, security, sockets
 from web.services import Config, Services
 
 
@@ -63,6 +63,7 @@ def main() -> None:
     security.add_headers(app)
     sockets.send_json_only()
     app.on_startup(lambda: outermost.install(app, sockets.DirectSockets, body.CoalescedBody))
+    diff_api.mount(app, services)  # before api.mount: its catch-all /api/{rest:path} would shadow these routes
     api.mount(app, services)
     frame.install_error_pages(app)  # the app's own 404 and 500 pages, instead of NiceGUI's
     pages.register(services)
