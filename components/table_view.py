@@ -6,18 +6,29 @@ off the event loop and asks the engine for one page only.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from inspect import isawaitable
+from typing import Any
+from urllib.parse import urlencode
 
 from nicegui import Client, ui
 
 from components.column_profile import show_profile
+from components.filter_chips import STYLE as CHIPS_STYLE
+from components.filter_chips import FilterChips
+from components.filter_menu import STYLE as PANEL_STYLE
+from components.filter_menu import FilterPanel, filter_problem
 from components.lazy_menu import LazyMenu
 from components.offload import off_loop
 from components.shortcuts import ShortcutsDialog
 from components.words import counted
-from tsvcore import PageRequest, QueryEngine, TableChanged
+from tsvcore import MAX_LIMIT, BadParameter, PageRequest, QueryEngine, TableChanged
+from tsvcore.queries import filters as filter_rules
+from tsvcore.queries.filters import Filter
 from tsvcore.queries.query import Page
 from tsvcore.reading.types import (
     BOOLEAN,
@@ -41,6 +52,11 @@ BUSY_AFTER = 0.3  # seconds: a query that has not answered by then shows the loa
 TYPE_TAGS = {INTEGER: '123', NUMBER: '1.5', DECIMAL_COMMA: '1,5', DATE: 'date', DATETIME: 'time',
              BOOLEAN: 't/f', TEXT: 'abc'}
 
+# Material's filter_alt as an SVG path (Quasar draws a QIcon named "M..." as one): an icon font's
+# ligature would put the word "filter_alt" into every header's text, and into what a person copies.
+FILTER_ICON = ('M4.25 5.61C6.27 8.2 10 13 10 13v6c0 .55.45 1 1 1h2c.55 0 1-.45 1-1v-6s3.72-4.8 5.74-7.39'
+               'A.998.998 0 0 0 18.95 4H5.04c-.83 0-1.3.95-.79 1.61z|0 0 24 24')
+
 # Slots are Vue templates NiceGUI sends once per tab; nothing in them is an element on the server.
 # NiceGUI mounts a slot's template afresh whenever anything on the page changes, so only the
 # header (a cell per column) and the pager use them; the rows do not (CELL_TITLES).
@@ -51,13 +67,19 @@ HEADER_SLOT = r'''
     <span class="tsv-sort" :title="'Sort by ' + props.col.label + ' (click again for descending, a third time for file order)'"
       ><span class="tsv-type" :title="'Type: ' + props.col.tsvType">{{ props.col.tsvTag }}</span><span
       class="tsv-name">{{ props.col.label }}</span><q-icon name="arrow_upward" :class="props.col.__iconClass" /></span>
-    <q-btn flat dense round size="9px" icon="insights" class="tsv-profile-button"
-           :aria-label="'Profile of ' + props.col.label" :title="'Profile of ' + props.col.label"
-           :loading="$parent.$attrs['tsv-profiling'] === props.col.name"
-           @click.stop="() => $parent.$emit('profile', props.col.name)" />
+    <span class="tsv-head-buttons">
+      <q-btn flat dense round size="9px" icon="FILTER_ICON" class="tsv-filter-button"
+             :class="($parent.$attrs['tsv-filtered'] || []).includes(props.col.name) ? 'tsv-filter-button--on' : null"
+             :aria-label="'Filter ' + props.col.label" :title="'Filter ' + props.col.label"
+             @click.stop="() => $parent.$emit('act', ['filter', props.col.name])" />
+      <q-btn flat dense round size="9px" icon="insights" class="tsv-profile-button"
+             :aria-label="'Profile of ' + props.col.label" :title="'Profile of ' + props.col.label"
+             :loading="$parent.$attrs['tsv-profiling'] === props.col.name"
+             @click.stop="() => $parent.$emit('profile', props.col.name)" />
+    </span>
   </div>
 </th>
-'''
+'''.replace('FILTER_ICON', FILTER_ICON)
 # Cut cells show their whole text on hover. Rows are Quasar's own plain <td>s: a slot template
 # (one per cell before, or per row) is mounted afresh each time anything on the page changes.
 CELL_TITLES = '''<script>
@@ -89,12 +111,20 @@ PAGINATION_SLOT = r'''
          class="tsv-keys-button" @click="$parent.$emit('act', ['shortcuts'])" />
 </div>
 '''.replace('RANGE', _RANGE)
+# 'tsv-empty' says why there are no rows: 'table' (none at all), 'page', 'search', 'filters' or 'both'.
 NO_DATA_SLOT = r'''
 <div class="tsv-empty full-width column items-center text-center">
-  <q-icon :name="$parent.$attrs['tsv-empty'] === 'search' ? 'search_off' : 'table_rows'" size="2rem" class="opacity-50" />
+  <q-icon size="2rem" class="opacity-50"
+          :name="{search: 'search_off', filters: 'filter_alt_off', both: 'filter_alt_off'}[$parent.$attrs['tsv-empty']]
+                 || 'table_rows'" />
   <div class="tsv-empty-message">{{ props.message }}</div>
-  <q-btn v-if="$parent.$attrs['tsv-empty'] === 'search'" outline no-caps color="primary" icon="close"
-         label="Clear the search" class="tsv-clear-search" @click="$parent.$emit('act', ['clear_search'])" />
+  <div class="row justify-center tsv-empty-actions">
+    <q-btn v-if="['filters', 'both'].includes($parent.$attrs['tsv-empty'])" outline no-caps color="primary"
+           icon="filter_alt_off" label="Clear filters" class="tsv-clear-filters"
+           @click="$parent.$emit('act', ['clear_filters'])" />
+    <q-btn v-if="['search', 'both'].includes($parent.$attrs['tsv-empty'])" outline no-caps color="primary" icon="close"
+           label="Clear the search" class="tsv-clear-search" @click="$parent.$emit('act', ['clear_search'])" />
+  </div>
 </div>
 '''
 STYLE = '''
@@ -105,9 +135,22 @@ STYLE = '''
 .tsv-table .tsv-sort { display: inline-flex; align-items: center; white-space: nowrap; }
 .tsv-table .tsv-type { margin-right: .3rem; padding: 0 .15rem; border: 1px solid currentColor; border-radius: 3px;
   font: 600 9px/12px ui-monospace, Menlo, Consolas, monospace; opacity: .5; }
-.tsv-table .tsv-profile-button { flex: none; opacity: .5; }
+.tsv-table .tsv-head-buttons { flex: none; display: inline-flex; }
+.tsv-table .tsv-profile-button, .tsv-table .tsv-filter-button { flex: none; opacity: .5; }
 .tsv-table th:hover .tsv-profile-button, .tsv-table .tsv-profile-button:focus,
-.tsv-table .tsv-profile-button:has(.q-spinner) { opacity: 1; }
+.tsv-table .tsv-profile-button:has(.q-spinner), .tsv-table th:hover .tsv-filter-button,
+.tsv-table .tsv-filter-button:focus { opacity: 1; }
+.tsv-table .tsv-filter-button--on { opacity: 1; color: var(--q-primary); }
+.body--dark .tsv-table .tsv-filter-button--on { color: #90caf9; }
+/* wide tables: the first column in sight stays put while the rest scroll sideways (on a background of
+   its own, so the cells passing under it do not show through); the header row stays above both */
+.tsv-table tbody tr td:first-child { position: sticky; left: 0; z-index: 1; background: var(--tsv-cell-bg, #fff); }
+.tsv-table tbody tr td:first-child, .tsv-table thead tr th:first-child {
+  box-shadow: inset -1px 0 0 rgba(127, 127, 127, .45); }  /* its edge: the cell separators scroll away under it */
+.body--dark .tsv-table tbody tr td:first-child { --tsv-cell-bg: #1d1d1d; }
+.tsv-table.q-table__container thead tr th { z-index: 2; }
+.tsv-table.q-table__container thead tr th:first-child { left: 0; z-index: 3; }
+@media (max-width: 599px) { .tsv-table tbody tr td:first-child { max-width: 40vw; } }
 .tsv-table .q-table__linear-progress { height: 4px; }
 .tsv-table.q-table--loading tbody { opacity: .45; transition: opacity .15s; }
 .tsv-table .q-table__bottom { font-size: 14px; flex-wrap: wrap; row-gap: .25rem; }
@@ -121,6 +164,7 @@ STYLE = '''
 .tsv-pager .q-btn.disabled { opacity: .25 !important; }
 .tsv-pager .tsv-keys-button { margin-left: .5rem; opacity: .7; }
 .tsv-empty { gap: .5rem; padding: 2.5rem 1rem; font-size: 15px; }
+.tsv-empty-actions { gap: .5rem; }
 .tsv-table.q-table__container:has(.q-table__bottom--nodata) .q-table__middle { flex: 0 0 auto; }
 .tsv-table .q-table__bottom--nodata { flex: 1 1 auto; align-items: flex-start; }
 .tsv-shortcuts .tsv-keys { display: grid; grid-template-columns: auto 1fr; gap: .5rem 1rem; align-items: center; }
@@ -159,6 +203,173 @@ def table_rows(page: Page) -> tuple[dict, ...]:
     return rows
 
 
+# What a filter's bound must be, for a notice that it was not ("price__gt=cheap (not a number)").
+KIND_WORDS = {INTEGER: 'a whole number', NUMBER: 'a number', DECIMAL_COMMA: 'a number like 1,5', DATE: 'a date',
+              DATETIME: 'a date and time'}
+RESERVED = ('version', 'row')  # the page's own parameters, not the view's: the address keeps them as they are
+# Puts the view's query string into the address bar: no reload, no new history entry, ``version=`` and
+# ``row=`` kept from the address as it is (a pinned version; another panel's row).
+# The view's part goes in as the server spelled it (URLSearchParams would write every comma as %2C).
+ADDRESS_JS = '''{
+  const here = new URLSearchParams(location.search);
+  const kept = RESERVED.filter(key => here.has(key)).map(key => key + '=' + encodeURIComponent(here.get(key)));
+  const search = kept.concat(QUERY ? [QUERY] : []).join('&');
+  history.replaceState(history.state, '', location.pathname + (search ? '?' + search : '') + location.hash);
+}'''.replace('RESERVED', json.dumps(RESERVED))
+
+
+def _filter_order(test: Filter) -> tuple[str, str, str]:
+    return test.column, test.op, test.value  # the engine's order (filters.parse): one view, one cache key
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """A view of a table as a link spells it: what ``/t/<id>?...`` opens, the address bar shows and follow
+    mode shares.
+
+    The API's own spelling (web/api.py), so the same query string on
+    ``/api/tables/<id>`` gives the same rows: ``sort``, ``desc``, ``q``,
+    ``COLUMN__OP=VALUE``, ``offset`` and ``limit``; plus ``hide``, the columns
+    out of sight, which only the page reads. Only what differs from the
+    default is written.
+    """
+
+    page: int = 1
+    rows_per_page: int = DEFAULT_ROWS
+    sort: str | None = None          # a column name
+    desc: bool = False
+    q: str = ''
+    filters: tuple[Filter, ...] = ()
+    hidden: tuple[str, ...] = ()     # column names, in the table's order
+
+    def params(self) -> list[tuple[str, str]]:
+        params: list[tuple[str, str]] = []
+        if self.sort is not None:
+            params.append(('sort', self.sort))
+            if self.desc:
+                params.append(('desc', 'true'))
+        if self.q:
+            params.append(('q', self.q))
+        params.extend(test.param for test in self.filters)
+        offset = (self.page - 1) * self.rows_per_page
+        if offset:
+            params.append(('offset', str(offset)))
+        if self.rows_per_page != DEFAULT_ROWS:
+            params.append(('limit', str(self.rows_per_page)))
+        plain = [name for name in self.hidden if ',' not in name]
+        if plain:
+            params.append(('hide', ','.join(plain)))
+        params.extend(('hide', name) for name in self.hidden if ',' in name)  # a name with a comma stands alone
+        return params
+
+    def query(self) -> str:
+        """The query string, without ``?``."""
+        return urlencode(self.params(), safe=',')  # city__in=Oslo,Lima reads as it is written
+
+    def as_dict(self) -> dict:
+        """Plain JSON, for follow mode (it may travel through Redis to another instance)."""
+        return {'rows_per_page': self.rows_per_page, 'page': self.page, 'sort': self.sort, 'desc': self.desc,
+                'q': self.q, 'filters': [[f.column, f.op, f.value] for f in self.filters],
+                'hidden': list(self.hidden)}
+
+    @classmethod
+    def from_dict(cls, state: dict, meta: dict) -> ViewState:
+        """Another viewer's view (follow mode), keeping what this version's columns allow."""
+        columns = {c['name']: c for c in meta['columns']}
+        sort = state.get('sort') if state.get('sort') in columns else None
+        tests = []
+        for item in state.get('filters') or ():
+            if isinstance(item, (list, tuple)) and len(item) == 3 and item[0] in columns:
+                test = Filter(*(str(part) for part in item))
+                if filter_problem(columns[test.column], test) is None:
+                    tests.append(test)
+        hidden = set(state.get('hidden') or ())
+        return cls(page=max(1, int(state.get('page') or 1)),
+                   rows_per_page=min(max(1, int(state.get('rows_per_page') or DEFAULT_ROWS)), MAX_LIMIT),
+                   sort=sort, desc=bool(state.get('desc')) and sort is not None, q=str(state.get('q') or ''),
+                   filters=tuple(sorted(set(tests), key=_filter_order)),
+                   hidden=tuple(name for name in columns if name in hidden))
+
+    @classmethod
+    def from_params(cls, params: Iterable[tuple[str, str]], meta: dict) -> tuple[ViewState, list[str]]:
+        """The view a link asks for, and a short note for each part of it that was left out (in the link's order).
+
+        A bad part never breaks the page: the rest of the view is shown. ``version`` and
+        ``row`` belong to the page (TableScreen) and are left alone.
+        """
+        columns = {c['name']: c for c in meta['columns']}
+        notes: list[tuple[int, str]] = []   # (where in the link, what was left out and why)
+        found: dict[str, tuple[int, str]] = {}
+        tests: list[Filter] = []
+        hidden: set[str] = set()
+        for at, (key, value) in enumerate(params):
+            shown = f'{key}={value}'[:80]
+            if key in RESERVED:
+                continue
+            if '__' in key:
+                try:
+                    (test,) = filter_rules.parse([(key, value)], meta)
+                except BadParameter:
+                    column = key.rsplit('__', 1)[0]
+                    notes.append((at, f"{shown} ({'no such filter' if column in columns else 'no such column'})"))
+                    continue
+                if filter_problem(columns[test.column], test) is None:
+                    tests.append(test)
+                else:
+                    kind = columns[test.column]['type']
+                    notes.append((at, f"{shown} (not {KIND_WORDS.get(kind, 'a ' + kind)})" if test.op != 'in'
+                                  else f'{shown} (not a JSON array)'))
+            elif key == 'hide':
+                names = [value] if value in columns else [name for name in value.split(',') if name]
+                unknown = [name for name in names if name not in columns]
+                hidden.update(name for name in names if name in columns)
+                if unknown:
+                    notes.append((at, f'hide={", ".join(unknown)[:60]} (no such column)'))
+            elif key in ('sort', 'desc', 'q', 'offset', 'limit'):
+                found[key] = (at, value)
+            else:
+                notes.append((at, f'{shown} (not a part of a view)'))
+
+        def note(key: str, text: str) -> None:
+            notes.append((found[key][0], text))
+        if hidden and len(hidden) == len(columns):  # a view of no columns at all shows nothing to undo it with
+            notes.append((1 << 30, 'hide (every column: they are all shown)'))  # said last
+            hidden = set()
+        sort = found.get('sort', (0, ''))[1] or None
+        if sort is not None and sort not in columns:
+            note('sort', f'sort={sort[:60]} (no such column)')
+            sort = None
+        desc = found.get('desc', (0, ''))[1].lower()
+        if desc not in ('', '0', 'false', 'no', '1', 'true', 'yes'):
+            note('desc', f'desc={desc[:20]} (true or false)')
+        limit = _whole(found.get('limit', (0, ''))[1], DEFAULT_ROWS, 'limit', note)
+        if not 1 <= limit <= MAX_LIMIT:
+            note('limit', f'limit={limit} (between 1 and {MAX_LIMIT:,})')
+            limit = min(max(limit, 1), MAX_LIMIT)
+        offset = _whole(found.get('offset', (0, ''))[1], 0, 'offset', note)
+        if offset < 0:
+            note('offset', f'offset={offset} (0 or more)')
+            offset = 0
+        elif offset % limit:
+            note('offset', f'offset={offset} (shown from the start of its page, row {offset // limit * limit + 1:,})')
+        view = cls(page=offset // limit + 1, rows_per_page=limit, sort=sort,
+                   desc=desc in ('1', 'true', 'yes') and sort is not None, q=found.get('q', (0, ''))[1],
+                   filters=tuple(sorted(set(tests), key=_filter_order)),
+                   hidden=tuple(name for name in columns if name in hidden))
+        return view, [text for _, text in sorted(notes, key=lambda n: n[0])]
+
+
+def _whole(raw: str, default: int, name: str, note: Callable[[str, str], None]) -> int:
+    """``raw`` as a whole number; ``default`` (and a note) when it is none."""
+    if raw.strip() == '':
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        note(name, f'{name}={raw[:20]} (a whole number)')
+        return default
+
+
 class PageTable(ui.table):
     """ui.table showing one server-side page of plain cells."""
 
@@ -170,25 +381,34 @@ class PageTable(ui.table):
 
 
 class TableView:
-    """A paginated, sortable, searchable table that follows the table's current version."""
+    """A paginated, sortable, searchable, filterable table that follows the table's current version.
 
-    def __init__(self, engine: QueryEngine, table_id: str, meta: dict, *, pinned: bool = False) -> None:
+    ``view`` is where it opens (a link's ``ViewState``); from then on the address
+    bar follows the view (``view_query``), so a copied address or a reload shows it again.
+    """
+
+    def __init__(self, engine: QueryEngine, table_id: str, meta: dict, *, pinned: bool = False,
+                 view: ViewState | None = None) -> None:
+        view = view or ViewState()
         self.engine = engine
         self.table_id = table_id
         self.meta = meta
         self.pinned = pinned          # a viewer of an old version does not follow replacements
-        self.rows_per_page = DEFAULT_ROWS
-        self.page = 1
-        self.sort: str | None = None  # a column name, so it survives a replacement
-        self.desc = False
-        self.q = ''
+        self.rows_per_page = view.rows_per_page
+        self.page = view.page
+        self.sort: str | None = view.sort  # a column name, so it survives a replacement
+        self.desc = view.desc
+        self.q = view.q
+        self.filters: tuple[Filter, ...] = view.filters  # in the engine's order (_filter_order)
         self.total = meta['rows']
         self._generation = 0
+        self._address = view.query()  # what the address bar says (as far as this view is concerned)
+        self._on_row: Callable[[int], Any] | None = None
         self.on_view_change: Callable[[dict], None] | None = None  # follow mode listens here
         self.on_replaced: Callable[[dict], None] | None = None     # the page says what changed
 
         with ui.row().classes('w-full items-center gap-3'):
-            self.search = ui.input(placeholder='Search all columns (press /)') \
+            self.search = ui.input(placeholder='Search all columns (press /)', value=self.q) \
                 .props('clearable dense outlined debounce=300').classes('w-72 tsv-search')
             self.search.on_value_change(self._on_search)
             self.count = ui.label().classes('text-sm opacity-80 tsv-count')
@@ -196,13 +416,15 @@ class TableView:
             # a checkbox per column in every tab was most of a page's elements
             self.column_menu = LazyMenu(columns_button, self._fill_column_menu, marker='tsv-columns-menu',
                                         props='auto-close=false', classes='p-2')
-        self.hidden: set[str] = set()  # column names this viewer chose not to see
+        self.hidden: set[str] = set(view.hidden)  # column names this viewer chose not to see
         # Quasar's sort cycles ascending, descending, none (file order): no binary-state-sort
         self.table = PageTable(columns=table_columns(meta), rows=(), row_key='__i', pagination=self._pagination()) \
-            .props(f':rows-per-page-options="{PAGE_SIZES}" flat bordered dense separator="cell" color="primary" '
-                   'rows-per-page-label="Rows per page:" virtual-scroll-item-size=29 '
+            .props(f':rows-per-page-options="{self._page_sizes()}" flat bordered dense separator="cell" '
+                   'color="primary" rows-per-page-label="Rows per page:" virtual-scroll-item-size=29 '
                    'virtual-scroll-sticky-size-start=33') \
             .classes('w-full tsv-table')
+        self.chips = FilterChips(self.table, on_remove=self.remove_filter, on_clear=self.clear_filters)
+        self._show_filters()
         for name, template in (('header-cell', HEADER_SLOT), ('pagination', PAGINATION_SLOT), ('no-data', NO_DATA_SLOT)):
             self.table.add_slot(name, template)
         self.table.on('profile', self._on_profile)
@@ -214,7 +436,7 @@ class TableView:
         # a focused button (the pager's, after a click) no longer swallows the keys
         ui.keyboard(on_key=self._on_key, ignore=['input', 'select', 'textarea'])
         if '.tsv-pager' not in Client.shared_head_html:  # once for every page, not a copy per tab
-            ui.add_css(STYLE, shared=True)
+            ui.add_css(STYLE + CHIPS_STYLE + PANEL_STYLE, shared=True)
             ui.add_head_html(CELL_TITLES, shared=True)
 
     def _fill_column_menu(self) -> None:
@@ -229,6 +451,7 @@ class TableView:
     def _show_column(self, name: str, visible: bool) -> None:
         (self.hidden.discard if visible else self.hidden.add)(name)
         self._apply_hidden()
+        self._view_changed()  # the link and the followers carry hidden columns too
 
     def _apply_hidden(self) -> None:
         self.table.props['visible-columns'] = tuple(f'c{i}' for i, c in enumerate(self.meta['columns'])
@@ -275,14 +498,93 @@ class TableView:
         self._viewer_moved()
 
     async def _on_act(self, e) -> None:
-        """What the pager and the empty state ask for: ['jump', page], ['shortcuts'], ['clear_search']."""
+        """What the header, the pager and the empty state ask for: ['filter', 'c3'], ['jump', page],
+        ['shortcuts'], ['clear_search'], ['clear_filters']."""
         args = e.args if isinstance(e.args, list) and e.args else [None]
         if args[0] == 'jump':
             await self._jump(args[1] if len(args) > 1 else '')
+        elif args[0] == 'filter':
+            self.open_filter(args[1] if len(args) > 1 else '')
         elif args[0] == 'shortcuts':
             self.shortcuts.open()
         elif args[0] == 'clear_search':
             self.search.value = ''  # its change handler loads the table
+        elif args[0] == 'clear_filters':
+            await self.clear_filters()
+
+    # -- filters -----------------------------------------------------------------
+
+    def _column_at(self, key) -> dict | None:
+        """The column a header's key (``c3``) names, if this version has it."""
+        if isinstance(key, str) and key.startswith('c') and key[1:].isdigit():
+            index = int(key[1:])
+            return self.meta['columns'][index] if index < len(self.meta['columns']) else None
+        return None
+
+    def open_filter(self, key: str) -> FilterPanel | None:
+        """The filter panel of the column ``key`` (``c3``), its values counted in this viewer's view."""
+        column = self._column_at(key)
+        if column is None:
+            return None
+        name, request, version = column['name'], self._request(self.sort), self.meta['version']
+
+        def facets() -> Awaitable[dict]:
+            return off_loop(self.engine.facets, self.table_id, name, request, MAX_LIMIT, version)
+
+        def apply(made: tuple[Filter, ...]) -> Awaitable[None]:
+            return self.set_filters([f for f in self.filters if f.column != name] + list(made))
+        return FilterPanel(column, self.filters, facets=facets, on_apply=apply)
+
+    async def set_filters(self, filters: Iterable[Filter]) -> None:
+        """Show the rows these filters let through, from the first page."""
+        chosen = tuple(sorted(set(filters), key=_filter_order))
+        if chosen == self.filters:
+            return
+        self.filters = chosen
+        self.page = 1
+        self._show_filters()
+        await self.load()
+        self._viewer_moved()
+
+    async def remove_filter(self, test: Filter) -> None:
+        await self.set_filters(f for f in self.filters if f != test)
+
+    async def clear_filters(self) -> None:
+        await self.set_filters(())
+
+    def _show_filters(self) -> None:
+        """The chips above the table, and which headers' filter buttons show as on."""
+        self.chips.show(self.filters)
+        filtered = {f.column for f in self.filters}
+        self.table.props['tsv-filtered'] = tuple(f'c{i}' for i, c in enumerate(self.meta['columns'])
+                                                 if c['name'] in filtered)
+
+    def _filters_for(self, meta: dict) -> tuple[Filter, ...]:
+        """The filters that still apply to ``meta``'s columns (a replacement may drop or retype a column)."""
+        columns = {c['name']: c for c in meta['columns']}
+        return tuple(f for f in self.filters if f.column in columns and filter_problem(columns[f.column], f) is None)
+
+    # -- rows --------------------------------------------------------------------
+
+    @property
+    def on_row(self) -> Callable[[int], Any] | None:
+        """Called with a clicked row's 1-based row number in the file (``'__n'`` of the row), if set."""
+        return self._on_row
+
+    @on_row.setter
+    def on_row(self, handler: Callable[[int], Any] | None) -> None:
+        if handler is not None and self._on_row is None:  # rows look clickable only once someone listens
+            # only the row's number crosses the wire, not the row
+            self.table.on('row-click', self._on_row_click, js_handler='(e, row) => emit(row ? row.__n : null)')
+        self._on_row = handler
+
+    async def _on_row_click(self, e) -> None:
+        number = e.args
+        if self._on_row is None or isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            return  # rows without '__n' (the engine does not number them yet) do nothing
+        result = self._on_row(number)
+        if isawaitable(result):
+            await result
 
     async def _jump(self, typed) -> None:
         """The page number typed into the pager; anything but a number puts the current one back."""
@@ -328,25 +630,77 @@ class TableView:
         self._viewer_moved()
 
     def _viewer_moved(self) -> None:
+        """After every change of the view that shows other rows."""
         self.table.run_method('scrollTo', 0)  # a new page, sort or search starts at its first row
+        self._view_changed()
+
+    def _view_changed(self) -> None:
+        """Followers and the address bar hear of every change of the view."""
         if self.on_view_change is not None:
             self.on_view_change(self.view_state())
+        self._follow_address()
+
+    def current_view(self) -> ViewState:
+        return ViewState(page=self.page, rows_per_page=self.rows_per_page, sort=self.sort,
+                         desc=self.desc and self.sort is not None, q=self.q, filters=self.filters,
+                         hidden=tuple(c['name'] for c in self.meta['columns'] if c['name'] in self.hidden))
+
+    def view_query(self) -> str:
+        """The view as a query string in the API's spelling (no ``?``): the same rows from ``/api/tables/<id>``."""
+        return self.current_view().query()
 
     def view_state(self) -> dict:
-        """This viewer's page size, page, sort and search: what follow mode shares."""
-        return {'rows_per_page': self.rows_per_page, 'page': self.page, 'sort': self.sort, 'desc': self.desc,
-                'q': self.q}
+        """What follow mode shares: the whole view, hidden columns too (see ``ViewState.as_dict``).
+
+        Hidden columns follow because the leader shows the followers what it sees, as
+        its link would; a follower who wants its own columns stops following.
+        """
+        return self.current_view().as_dict()
+
+    def _follow_address(self) -> None:
+        """The address bar says this view (replacing the history entry, no reload), so that copying it
+        shares the view and a reload comes back to it."""
+        query = self.view_query()
+        if query == self._address or self.table.is_deleted:
+            return
+        self._address = query
+        self.table.client.run_javascript(ADDRESS_JS.replace('QUERY', json.dumps(query)))
+
+    def tell_ignored(self, ignored: list[str]) -> None:
+        """Say which parts of the link were left out of the view, and take them out of the address."""
+        if not ignored:
+            return
+        more = f' and {len(ignored) - 8} more' if len(ignored) > 8 else ''
+        ui.notify("Left out of this link's view: " + ', '.join(ignored[:8]) + more,
+                  type='warning', multi_line=True, timeout=10000, close_button=True)
+        self._address = None  # whatever it said, it says the view now
+        self._follow_address()
 
     async def apply_view(self, state: dict) -> None:
-        """Take another viewer's page, sort and search (follow mode), where this table's columns allow."""
-        self.rows_per_page = int(state.get('rows_per_page') or self.rows_per_page)
-        self.page = int(state.get('page') or 1)
-        names = [c['name'] for c in self.meta['columns']]
-        self.sort = state.get('sort') if state.get('sort') in names else None
-        self.desc = bool(state.get('desc')) and self.sort is not None
-        self.q = state.get('q') or ''
+        """Take another viewer's view (follow mode), where this table's columns allow."""
+        view = ViewState.from_dict(state, self.meta)
+        self.rows_per_page, self.page = view.rows_per_page, view.page
+        self.sort, self.desc, self.q = view.sort, view.desc, view.q
         self.search.value = self.q
+        if view.filters != self.filters:
+            self.filters = view.filters
+            self._show_filters()
+        if set(view.hidden) != self.hidden:
+            self.hidden = set(view.hidden)
+            self._apply_hidden()
+            if self.column_menu.menu is not None:
+                self._fill_column_menu()
+        self._offer_page_size()
         await self.load()
+        self._follow_address()
+
+    def _page_sizes(self) -> list[int]:
+        """The pager's page sizes, with this view's own when a link asked for another."""
+        return sorted({*PAGE_SIZES, self.rows_per_page})
+
+    def _offer_page_size(self) -> None:
+        if self.rows_per_page not in PAGE_SIZES:
+            self.table.props[':rows-per-page-options'] = str(self._page_sizes())
 
     def apply_change_now(self, change: TableChanged) -> bool:
         """Show a new version from what the cache already holds, without waiting; False if it holds too little.
@@ -361,7 +715,7 @@ class TableView:
         if meta is None:
             return False
         sort = self.sort if self.sort in [c['name'] for c in meta['columns']] else None
-        page = self.engine.cached_page(self.table_id, self._request(sort), change.version)
+        page = self.engine.cached_page(self.table_id, self._request(sort, self._filters_for(meta)), change.version)
         if page is None or (self.page > 1 and page.offset >= page.total):
             return False  # not read yet, or the table shrank below this page: the slow way clamps
         self._generation += 1  # supersedes a load still in flight
@@ -383,16 +737,21 @@ class TableView:
         self._tell_replaced()
 
     def _adopt(self, meta: dict) -> None:
-        """Take a new version's metadata; a sort by a column that is gone is dropped."""
+        """Take a new version's metadata; a sort or a filter on a column that is gone is dropped."""
         same_columns = meta['columns'] == self.meta['columns']  # a cheap test first: hundreds of tabs run this
         self.meta = meta
+        if same_columns:
+            return
         if self.sort not in [c['name'] for c in meta['columns']]:
             self.sort, self.desc = None, False
-        if not same_columns:  # send the columns (and rebuild the menu) only when they changed
-            self.table.props['columns'] = table_columns(meta)
-            if self.column_menu.menu is not None:
-                self._fill_column_menu()
-            self._apply_hidden()
+        # send the columns (and rebuild the menu) only when they changed
+        self.table.props['columns'] = table_columns(meta)
+        if self.column_menu.menu is not None:
+            self._fill_column_menu()
+        self._apply_hidden()
+        self.filters = self._filters_for(meta)
+        self._show_filters()
+        self._follow_address()  # a dropped sort or filter leaves the address too
 
     def _tell_replaced(self) -> None:
         """Say that a new version is shown: through ``on_replaced`` (the page's notice) when set."""
@@ -417,11 +776,12 @@ class TableView:
         if page is None:
             return  # superseded: the newer request shows its own page
         pages = max(1, math.ceil(page.total / self.rows_per_page))
-        if self.page > pages:  # the table shrank: clamp to its new last page
+        if self.page > pages:  # the table shrank (or a link asked past its end): clamp to its last page
             self.page = pages
             page = await self._fetch(generation, searching)
             if page is None:
                 return
+            self._follow_address()
         self._show(page)
 
     def _show(self, page: Page) -> None:
@@ -443,6 +803,10 @@ class TableView:
         if self.meta['rows'] == 0:
             columns = counted(len(self.meta['columns']), 'column')
             return {'no-data-label': f'This table has a header ({columns}) and no rows.', 'tsv-empty': 'table'}
+        if self.filters:
+            searched = f' and "{self.q}"' if self.q else ''
+            return {'no-data-label': f'No rows match the filters{searched}',
+                    'tsv-empty': 'both' if self.q else 'filters'}
         if self.q:
             return {'no-data-label': f'No rows match "{self.q}"', 'tsv-empty': 'search'}
         return {'no-data-label': 'No rows on this page.', 'tsv-empty': 'page'}
@@ -475,10 +839,11 @@ class TableView:
         if (generation is None or generation == self._generation) and not self.table.is_deleted:
             self.table.props['loading'] = True
 
-    def _request(self, sort: str | None) -> PageRequest:
-        """This viewer's page, sort and search as the engine takes them."""
+    def _request(self, sort: str | None, filters: tuple[Filter, ...] | None = None) -> PageRequest:
+        """This viewer's page, sort, search and filters as the engine takes them."""
         return PageRequest(offset=(self.page - 1) * self.rows_per_page, limit=self.rows_per_page,
-                           sort=sort, desc=self.desc and sort is not None, q=self.q)
+                           sort=sort, desc=self.desc and sort is not None, q=self.q,
+                           filters=self.filters if filters is None else filters)
 
     def _pagination(self) -> dict:
         sort_by = None
@@ -489,6 +854,7 @@ class TableView:
                 'sortBy': sort_by, 'descending': self.desc}
 
     def _count_text(self) -> str:
-        if self.q:
+        """"1,000,000 rows", or "1,234 of 1,000,000 rows match" when a search or filters narrow it."""
+        if self.q or self.filters:
             return f"{self.total:,} of {counted(self.meta['rows'], 'row')} {'matches' if self.total == 1 else 'match'}"
         return counted(self.meta['rows'], 'row')

@@ -192,7 +192,7 @@ def test_menus_open_on_the_first_click_and_every_click_after(app_server, browser
         return page.execute_script(
             "return Array.from(document.querySelectorAll('.q-menu')).map(m => m.innerText).join(' ')")
 
-    for label, expected in (('Download', 'as CSV'), ('Columns', 'pop')):
+    for label, expected in (('Download', 'The whole table'), ('Columns', 'pop')):
         for _ in range(2):
             button(label).click()
             assert wait_until(lambda: expected in menu_text(), 5), label

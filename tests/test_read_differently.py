@@ -232,4 +232,4 @@ async def test_the_download_menu_offers_the_original_file(user: User):
     r = await user.http_client.post('/api/tables', content=SEMICOLONS, headers={'X-Filename': 'sales.csv'})
     await user.open(f"/t/{r.json()['id']}")
     user.find('Download').click()
-    await user.should_see('the original file')
+    await user.should_see('The original file, byte for byte')

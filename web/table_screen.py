@@ -6,7 +6,9 @@ than another closure inside one long function.
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import json
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi.responses import HTMLResponse
 from nicegui import background_tasks, ui
@@ -14,11 +16,13 @@ from nicegui import background_tasks, ui
 from components.notice import Notice, change_text, progress_text
 from components.offload import off_loop
 from components.paste import paste_controls
+from components.row_detail import RowDetail
 from components.table_info import TableInfo
-from components.table_view import TableView
+from components.table_view import TableView, ViewState
 from components.upload_zone import upload_zone
 from components.version_list import VersionList
 from tsvcore import NotFound, TableChanged, TsvError
+from tsvcore.queries.rows import row_cells
 from tsvcore.reading.read_options import ReadOptions
 
 from . import sockets
@@ -38,6 +42,12 @@ LAYOUT = '''
 }
 '''
 
+def row_in_address(number: int | None) -> str:
+    """Script that puts ``row=N`` into the address (None takes it out), with no reload and no new history entry."""
+    change = f"url.searchParams.set('row', '{number}')" if number else "url.searchParams.delete('row')"
+    return ('{ const url = new URL(window.location.href); ' + change +
+            '; window.history.replaceState(window.history.state, "", url); }')
+
 
 class TableScreen:
     """One open tab of a table: an edit link may replace, re-read and restore; a view-only link only looks.
@@ -55,7 +65,9 @@ class TableScreen:
         self.editable = editable
         self.prefix = '/t/' if editable else '/v/'
         self.versions: VersionList | None = None
-        self.showing: str | None = None   # the drawer's panel: 'replace', 'history' or None (closed)
+        self.showing: str | None = None   # the drawer's panel: 'replace', 'history', 'row' or None (closed)
+        self.row_shown: int | None = None  # the row whose panel is open (``?row=N``)
+        self.client = ui.context.client
 
     @classmethod
     async def open(cls, services: Services, link_id: str, version: int | None, *,
@@ -88,8 +100,13 @@ class TableScreen:
                 self.pinned_notice()
             await self.heading()
             self.notice = Notice()
-            self.view = TableView(self.services.engine, self.table_id, self.meta, pinned=self.version is not None)
+            # the link's own view: /t/<id>?sort=price&desc=true&q=oslo&city__exact=Oslo&offset=100&hide=note
+            asked, ignored = ViewState.from_params(ui.context.client.request.query_params.multi_items(), self.meta)
+            self.view = TableView(self.services.engine, self.table_id, self.meta, pinned=self.version is not None,
+                                  view=asked)
+            self.view.tell_ignored(ignored)
             self.view.on_replaced = lambda meta: self.notice.show(change_text(meta))
+            self.view.on_row = self.show_row
         self.drawer()
         await self.view.load()
         sockets.page_components_loaded(ui.context.client)
@@ -104,6 +121,9 @@ class TableScreen:
             ui.button('History', icon='history', on_click=lambda: self.open_drawer('history')) \
                 .props('flat dense no-caps color=white').classes('tsv-history-button').mark('tsv-history')
         self.services.table_event(self.table_id).subscribe(self.changed)
+        asked = ui.context.client.request.query_params.get('row', '')
+        if asked.isdigit():  # a link to a row opens its panel
+            await self.show_row(int(asked))
 
     # -- panels ---------------------------------------------------------------------
 
@@ -117,7 +137,18 @@ class TableScreen:
         """Name, counts, how the file was read, downloads, share links, and "Read differently"."""
         view_id = await off_loop(self.store.view_id, self.table_id) if self.editable else None
         rereads = self.editable and self.meta.get('original')
-        self.info = TableInfo(self.meta, self.link_id, view_id=view_id, on_reread=self.reread if rereads else None)
+        self.info = TableInfo(self.meta, self.link_id, view_id=view_id, on_reread=self.reread if rereads else None,
+                              view=self.download_view)
+
+    def download_view(self) -> tuple[str, int]:
+        """The viewer's view as download parameters (sort, search, filters, the columns in sight; every row
+        of it, not one page) and how many rows it has."""
+        kept = [(k, v) for k, v in parse_qsl(self.view.view_query(), keep_blank_values=True)
+                if k not in ('offset', 'limit', 'hide', 'row')]
+        if self.view.hidden:
+            visible = [c['name'] for c in self.view.meta['columns'] if c['name'] not in self.view.hidden]
+            kept.append(('columns', json.dumps(visible) if any(',' in n for n in visible) else ','.join(visible)))
+        return urlencode(kept), self.view.total
 
     def drawer(self) -> None:
         """A drawer on the right for Replace and History; its insides are made when first opened."""
@@ -137,26 +168,65 @@ class TableScreen:
         if self.showing == name:
             self.close_drawer()
             return
-        if name not in self.panels:
-            with self.side_body:
-                self.panels[name] = ui.column().classes('w-full gap-3')
-            with self.panels[name]:
-                self.replace_panel() if name == 'replace' else self.history_panel()
-        for other, panel in self.panels.items():
-            panel.set_visibility(other == name)  # hidden, so a paste cannot reach a closed Replace panel
-        self.side_title.text = 'Replace with a new file' if name == 'replace' else 'History'
-        self.showing = name
-        self.side.value = True
+        self._show_panel(name, 'Replace with a new file' if name == 'replace' else 'History',
+                         self.replace_panel if name == 'replace' else self.history_panel)
         if name == 'history':
             background_tasks.create(self.refresh_history(), name='history')
 
+    def _show_panel(self, name: str, title: str, build: Callable[[], None] | None) -> ui.column:
+        """Make ``name``'s panel (``build`` fills it the first time), show it alone, open the drawer."""
+        if self.showing == 'row' and name != 'row':
+            self._forget_row()
+        if name not in self.panels:
+            with self.side_body:
+                self.panels[name] = ui.column().classes('w-full gap-3')
+            if build is not None:
+                with self.panels[name]:
+                    build()
+        for other, panel in self.panels.items():
+            panel.set_visibility(other == name)  # hidden, so a paste cannot reach a closed Replace panel
+        self.side_title.text = title
+        self.showing = name
+        self.side.value = True
+        return self.panels[name]
+
     def close_drawer(self) -> None:
+        if self.showing == 'row':
+            self._forget_row()
         self.showing = None
         self.side.value = False
         for panel in self.panels.values():
             panel.set_visibility(False)
         if self.versions is not None:
             self.versions.show([], self.view.meta['version'])  # drawn while open, emptied when closed
+
+    async def show_row(self, number: int) -> None:
+        """Row ``number`` (1-based, in the file of the version shown) whole, in the drawer, with its link.
+
+        The address bar gets ``row=N``, so a reload or a copied address opens it
+        again; a row past the end says so and opens nothing.
+        """
+        version = self.view.meta['version']
+        try:
+            answer = await off_loop(row_cells, self.store, self.table_id, version, number)
+        except TsvError as missing:
+            with self.side_body:
+                ui.notify(missing.message, type='warning')
+            return
+        panel = self._show_panel('row', f'Row {number:,}', None)
+        panel.clear()  # one row's elements at a time: every open tab keeps what it shows
+        with panel:
+            RowDetail(answer, path=f'{self.prefix}{self.link_id}', rows=self.view.meta['rows'],
+                      pinned=self.version is not None, on_step=self.show_row)
+        self.row_shown = number
+        self.client.run_javascript(row_in_address(number))  # the clicked step button may be gone by now
+
+    def _forget_row(self) -> None:
+        """The row's panel closes: its elements go, and so does ``row=`` from the address."""
+        self.row_shown = None
+        if 'row' in self.panels:
+            self.panels['row'].clear()
+        self.client.run_javascript(row_in_address(None))
 
     def replace_panel(self) -> None:
         """Drop, paste or choose a new file."""
@@ -311,10 +381,14 @@ class TableScreen:
         if not self.view.apply_change_now(change):
             return self._change_slowly(change)
         self.info.show(self.view.meta)
+        if self.showing == 'row' and self.row_shown is not None and self.version is None:
+            return self.show_row(self.row_shown)  # the same row of the new version
         return self.refresh_history() if self.showing == 'history' else None
 
     async def _change_slowly(self, change: TableChanged) -> None:
         await self.view.apply_change(change)
         self.info.show(self.view.meta)
-        if self.showing == 'history':
+        if self.showing == 'row' and self.row_shown is not None and self.version is None:
+            await self.show_row(self.row_shown)
+        elif self.showing == 'history':
             await self.refresh_history()
