@@ -14,7 +14,7 @@ cannot compare; ``mask(table, meta, filter) -> ChunkedArray[bool]``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from ..errors import BadParameter
 from ..reading.types import MISSING, TEXT, sort_key
+from .keys import typed_key
 
 TEXT_TESTS = ('exact', 'not', 'contains', 'notcontains', 'startswith', 'endswith')
 ORDER_TESTS = ('gt', 'gte', 'lt', 'lte')
@@ -61,8 +62,13 @@ def parse(params: Iterable[tuple[str, str]], meta: dict) -> tuple[Filter, ...]:
     return tuple(sorted(found, key=lambda f: (f.column, f.op, f.value)))  # one order: one cache key
 
 
-def mask(table: pa.Table, meta: dict, test: Filter) -> pa.ChunkedArray:
-    """Which rows pass ``test`` (nulls count as not passing)."""
+def mask(table: pa.Table, meta: dict, test: Filter,
+         keys_of: Callable[[int], pa.ChunkedArray | pa.Array] | None = None) -> pa.ChunkedArray:
+    """Which rows pass ``test`` (nulls count as not passing).
+
+    ``keys_of(column index)`` gives the column's sort keys; the engine passes
+    its cached ones (the same a sort uses), else they are made here.
+    """
     names = [c['name'] for c in meta['columns']]
     index = names.index(test.column)
     column, kind = table.column(index), meta['columns'][index]['type']
@@ -74,7 +80,7 @@ def mask(table: pa.Table, meta: dict, test: Filter) -> pa.ChunkedArray:
         return _text_test(column, test)
     if test.op == 'in':
         return pc.is_in(column, pa.array(_values(test.value), pa.string()))
-    keys = sort_key(column, kind)
+    keys = keys_of(index) if keys_of is not None else typed_key(column, kind)
     bound = _bound(test, kind)
     if bound.type != keys.type:  # e.g. an int64 column and a bound past 64 bits, or the other way round
         try:

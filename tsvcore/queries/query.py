@@ -4,13 +4,21 @@ Sorting and searching produce an array of row indices once per
 (version, sort, search); every later page of the same view is a slice of it
 plus a ``take`` of at most ``limit`` rows. Those arrays live in a small LRU
 bounded by bytes, so memory does not grow with the number of viewers.
+
+A sorted view's first pages do not wait for its whole order (issue #14): while
+that order is not cached, a page ending within the first ``TOP_ROWS`` rows is
+a slice of a top-k selection of them (``topk.first_rows``: the same rows as
+the full stable sort), and the full order is computed in a background thread,
+through the same single-flight cache, for the pages after.
 """
 from __future__ import annotations
 
+import logging
 import os
+import queue
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +32,22 @@ from ..reading.types import BOOLEAN, DATE, DATETIME, DECIMAL_COMMA, INTEGER, MIS
 from ..storage.store import Store
 from .filters import Filter
 from .filters import mask as filter_mask
+from .keys import typed_key
 from .profile import profile
+from .topk import first_rows, full_order
 
 MAX_LIMIT = 1000
+# Prefix lengths a sorted view's first pages are served from before its whole
+# order exists: a page ending within 1,000 rows shares one selection of 1,000
+# (pages 1-20 of 50 cost one selection); up to 10,000, one of 10,000. Further
+# pages wait for the full order. Selecting 10,000 of 10M keys costs about
+# what selecting 50 does (the scan, not k, dominates).
+TOP_ROWS = (1_000, 10_000)
+# A column's sort keys stay cached while they take at most this share of the
+# cache's budget: 10M integers (80 MB) do, 10M text keys (350 MB) do not, as
+# they would push out every other view to save 0.05-0.2 s (keys.typed_key).
+KEY_SHARE = 4
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,11 +70,17 @@ class Page:
     offset: int
     limit: int
     rows: list[list[str]]
+    numbers: list[int]   # each row's 1-based place in the version's file, as /rows/N counts (row detail)
 
     @property
     def nbytes(self) -> int:
         """About what the page holds in memory, for the cache's budget."""
-        return 200 + sum(60 + len(cell) for row in self.rows for cell in row)
+        return 200 + 30 * len(self.numbers) + sum(60 + len(cell) for row in self.rows for cell in row)
+
+
+def _numbers(indices: pa.Array) -> list[int]:
+    """Row indices (0-based) as the file's row numbers (1-based)."""
+    return [i + 1 for i in indices.to_pylist()]
 
 
 def rows_of(part: pa.Table) -> list[list[str]]:
@@ -103,6 +130,57 @@ TYPE_ALPHABETS = {
 SEARCH_POOL = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix='search')
 
 
+class Background:
+    """Jobs run one at a time, in order, on one daemon thread.
+
+    For the full orders computed after a view's first page was answered from
+    a top-k selection: one at a time, so they never take both cores from the
+    requests being answered; a daemon, so a process that is stopping does not
+    wait for sorts no one will see (a ThreadPoolExecutor's worker would).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, job: Callable[[], Any]) -> Future:
+        """Queue ``job``; the future is done when it ran (waiting on a no-op waits for all before it)."""
+        future: Future = Future()
+        self._jobs.put((job, future))
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread.start()
+        return future
+
+    def _run(self) -> None:
+        while True:
+            job, future = self._jobs.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(job())
+            except BaseException as error:  # noqa: BLE001 (handed to whoever waits on the future)
+                future.set_exception(error)
+
+
+ORDER_POOL = Background('view-order')
+
+
+@dataclass(eq=False)
+class _Top:
+    """The first rows of a sorted view, before (or instead of) its whole order."""
+
+    rows: pa.Array   # uint64 row indices: the view's first len(rows) rows, in its order
+    total: int       # rows in the whole view
+
+    @property
+    def nbytes(self) -> int:
+        return 100 + self.rows.nbytes
+
+
 @dataclass(eq=False)
 class _Facets:
     """Every value of a column in a view, ranked, with its count; sized for the cache's budget."""
@@ -139,11 +217,14 @@ class ByteLRU:
         self.misses = 0
         self._flights: dict[Any, threading.Event] = {}
 
-    def get_or_compute(self, key: Any, compute: Callable[[], Any]) -> Any:
+    def get_or_compute(self, key: Any, compute: Callable[[], Any],
+                       keep: Callable[[Any], bool] | None = None) -> Any:
         """The cached value, computing it once even when many threads ask at the same moment.
 
         After a replacement every open viewer asks for its page at once; the
         first computes, the others wait for its answer (single flight).
+        ``keep``: whether a computed value is worth its room; one it rejects
+        is returned but not kept (and those waiting compute it again).
         """
         while True:
             with self._lock:
@@ -159,11 +240,18 @@ class ByteLRU:
             waiting.wait()  # someone else computes it; then look again (it may have failed)
         try:
             value = compute()
-            self.put(key, value)
+            if keep is None or keep(value):
+                self.put(key, value)
             return value
         finally:
             with self._lock:
                 self._flights.pop(key).set()
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the cached values hold (their own ``nbytes``), at most about ``max_bytes``."""
+        with self._lock:
+            return self._bytes
 
     def peek(self, key: Any) -> Any:
         """The cached value or None, never computing and never waiting."""
@@ -199,6 +287,9 @@ class QueryEngine:
         self.store = store
         self.cache = ByteLRU(cache_bytes)
         self.pages_computed = 0  # how many pages were really read (the rest came from the cache)
+        self._later: set[tuple] = set()        # keys of full orders queued on ORDER_POOL
+        self._later_lock = threading.Lock()
+        self._superseded: dict[str, int] = {}  # table id -> its current version, from forget_older
 
     def page(self, table_id: str, request: PageRequest, version: int | None = None) -> Page:
         """One page of a table; raises NotFound or BadParameter with a sentence."""
@@ -242,16 +333,71 @@ class QueryEngine:
                       request: PageRequest) -> Page:
         self.pages_computed += 1
         table = self.store.open(table_id, version)
-        order = self._order(table_id, version, table, meta, sort_index, request.desc, request.q, request.filters)
+        view = (sort_index, request.desc, request.q, request.filters)
+        top = self._top(table_id, version, table, meta, view, request.offset + request.limit)
+        if top is not None:
+            total, indices = top.total, top.rows.slice(request.offset, request.limit)
+            return Page(version, meta, total, request.offset, request.limit, take_rows(table, indices),
+                        _numbers(indices))
+        order = self._order(table_id, version, table, meta, *view)
         total = table.num_rows if order is None else len(order)
         if order is None:
             rows = rows_of(table.slice(request.offset, request.limit))
+            numbers = list(range(request.offset + 1, request.offset + 1 + len(rows)))
         else:
-            rows = take_rows(table, order.slice(request.offset, request.limit))
-        return Page(version, meta, total, request.offset, request.limit, rows)
+            indices = order.slice(request.offset, request.limit)
+            rows, numbers = take_rows(table, indices), _numbers(indices)
+        return Page(version, meta, total, request.offset, request.limit, rows, numbers)
+
+    def _top(self, table_id: str, version: int, table: pa.Table, meta: dict, view: tuple, end: int) -> _Top | None:
+        """The first rows of a sorted view whose whole order is not cached yet, or None to use that order.
+
+        ``view``: (sort index, desc, q, filters); ``end``: the row after the
+        page. Queues the whole order for the background, so that later pages
+        (and downloads) find it.
+        """
+        sort_index, desc, q, filters = view
+        if sort_index is None or end > TOP_ROWS[-1]:
+            return None
+        if self.cache.peek(('order', table_id, version, *view)) is not None:
+            return None
+        sizes = [size for size in TOP_ROWS if size >= end]
+        for size in sizes:  # a longer prefix already selected serves this page too
+            found = self.cache.peek(('top', table_id, version, *view, size))
+            if found is not None:
+                return found
+
+        def compute() -> _Top:
+            keep = self._kept(table_id, version, table, meta, q, filters)
+            keys = self._keys(table_id, version, table, meta, sort_index)
+            total = table.num_rows if keep is None else int(pc.sum(keep).as_py() or 0)
+            return _Top(first_rows(keys, sizes[0], desc, keep), total)
+        top = self.cache.get_or_compute(('top', table_id, version, *view, sizes[0]), compute)
+        self._order_later(table_id, version, table, meta, view)
+        return top
+
+    def _order_later(self, table_id: str, version: int, table: pa.Table, meta: dict, view: tuple) -> None:
+        """Compute a view's whole order on ORDER_POOL, once, unless its version is superseded by then."""
+        key = ('order', table_id, version, *view)
+        with self._later_lock:
+            if key in self._later:
+                return
+            self._later.add(key)
+
+        def run() -> None:
+            try:
+                if version >= self._superseded.get(table_id, 0):
+                    self._order(table_id, version, table, meta, *view)
+            except Exception:  # noqa: BLE001 (a page that needs it computes it again and says why)
+                log.exception('computing the order of a view in the background failed')
+            finally:
+                with self._later_lock:
+                    self._later.discard(key)
+        ORDER_POOL.submit(run)
 
     def forget_older(self, table_id: str, current: int) -> None:
         """Drop what was computed for a table's superseded versions (they are rarely looked at again)."""
+        self._superseded[table_id] = max(current, self._superseded.get(table_id, 0))
         self.cache.drop(lambda key: key[1] != table_id or key[2] >= current)
 
     def _column(self, table_id: str, column: str, version: int | None) -> tuple[int, dict, int]:
@@ -318,7 +464,7 @@ class QueryEngine:
             values, tallies = counts.field('values'), counts.field('counts')
             keys = sort_key(pa.chunked_array([values]), meta['columns'][index]['type'])
             order = pc.sort_indices(pa.table({'n': tallies, 'k': keys}),
-                                    sort_keys=[('n', 'descending'), ('k', 'ascending')], null_placement='at_end')
+                                    sort_keys=[('n', 'descending', 'at_end'), ('k', 'ascending', 'at_end')])
             ranked = [{'value': v, 'count': n} for v, n in zip(pc.take(values, order).to_pylist(),
                                                                  pc.take(tallies, order).to_pylist())]
             return _Facets(ranked, len(counts))
@@ -332,7 +478,9 @@ class QueryEngine:
         masks = [self._mask(table_id, version, table, meta, q)] if q else []
         for test in filters:
             masks.append(self.cache.get_or_compute(('filter', table_id, version, test),
-                                                   lambda test=test: filter_mask(table, meta, test)))
+                                                   lambda test=test: filter_mask(
+                                                       table, meta, test,
+                                                       lambda i: self._keys(table_id, version, table, meta, i))))
         if not masks:
             return None
         keep = masks[0]
@@ -344,10 +492,20 @@ class QueryEngine:
                 index: int, desc: bool) -> pa.Array:
         """A stable sort by typed value, empty cells last either way (rule 10)."""
         def compute() -> pa.Array:
-            keys = sort_key(table.column(index), meta['columns'][index]['type'])
-            return pc.sort_indices(pa.table({'k': keys}),
-                                   sort_keys=[('k', 'descending' if desc else 'ascending', 'at_end')])
+            return full_order(self._keys(table_id, version, table, meta, index), desc)
         return self.cache.get_or_compute(('sort', table_id, version, index, desc), compute)
+
+    def _keys(self, table_id: str, version: int, table: pa.Table, meta: dict, index: int) -> pa.ChunkedArray:
+        """A column's sort keys (``sort_key``), once per version and column while they fit KEY_SHARE.
+
+        The key is most of a first sorted page's cost (a cast or a case fold
+        of every cell); kept, the other direction and the background full
+        order skip it.
+        """
+        def compute() -> pa.ChunkedArray:
+            return typed_key(table.column(index), meta['columns'][index]['type'])
+        return self.cache.get_or_compute(('key', table_id, version, index), compute,
+                                         keep=lambda keys: keys.nbytes <= self.cache.max_bytes // KEY_SHARE)
 
     def _mask(self, table_id: str, version: int, table: pa.Table, meta: dict, q: str) -> pa.ChunkedArray:
         """Rows with a cell containing ``q``, ignoring case (rule 11)."""
