@@ -198,15 +198,18 @@ _SHARED_ROWS: weakref.WeakKeyDictionary[Page, tuple[dict, ...]] = weakref.WeakKe
 def table_rows(page: Page) -> tuple[dict, ...]:
     rows = _SHARED_ROWS.get(page)
     if rows is None:
-        rows = _SHARED_ROWS[page] = tuple({'__i': page.offset + i, **{f'c{j}': cell for j, cell in enumerate(row)}}
-                                          for i, row in enumerate(page.rows))
+        # '__n': the row's place in the file, which a click opens as row detail (/t/<id>?row=N)
+        rows = _SHARED_ROWS[page] = tuple({'__i': page.offset + i, '__n': number,
+                                           **{f'c{j}': cell for j, cell in enumerate(row)}}
+                                          for i, (row, number) in enumerate(zip(page.rows, page.numbers)))
     return rows
 
 
 # What a filter's bound must be, for a notice that it was not ("price__gt=cheap (not a number)").
 KIND_WORDS = {INTEGER: 'a whole number', NUMBER: 'a number', DECIMAL_COMMA: 'a number like 1,5', DATE: 'a date',
               DATETIME: 'a date and time'}
-RESERVED = ('version', 'row')  # the page's own parameters, not the view's: the address keeps them as they are
+# the page's own parameters, not the view's: the address keeps them as they are (diff, kind, key: the diff view's)
+RESERVED = ('version', 'row', 'diff', 'kind', 'key')
 # Puts the view's query string into the address bar: no reload, no new history entry, ``version=`` and
 # ``row=`` kept from the address as it is (a pinned version; another panel's row).
 # The view's part goes in as the server spelled it (URLSearchParams would write every comma as %2C).
@@ -581,7 +584,7 @@ class TableView:
     async def _on_row_click(self, e) -> None:
         number = e.args
         if self._on_row is None or isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            return  # rows without '__n' (the engine does not number them yet) do nothing
+            return  # a click that carried no row number (not on a row)
         result = self._on_row(number)
         if isawaitable(result):
             await result

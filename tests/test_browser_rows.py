@@ -1,0 +1,73 @@
+"""Row detail in real headless Chromium (issue #14): a click on a row opens it whole, the address
+follows (``?row=N``, N its place in the file, whatever the sort), a link with ``?row=N`` opens it,
+and the first column stays in place when a wide table scrolls sideways.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import tsv
+from tests.test_browser import app_server, body_text, browsers, wait_until  # noqa: F401 (fixtures)
+from tests.test_browser_table import click, open_table, state
+
+pytestmark = pytest.mark.browser
+
+DETAIL = r'''
+const panel = document.querySelector('.tsv-row-detail');
+const drawer = document.querySelector('.tsv-drawer');
+return {
+  search: window.location.search,
+  open: !!panel && !!drawer && drawer.getBoundingClientRect().left < window.innerWidth,
+  text: panel ? panel.innerText.replace(/\s+/g, ' ').trim() : '',
+};
+'''
+
+LONG = 'a long note that no table cell shows whole, ' * 6 + 'END'
+CITIES = tsv(('city', 'pop', 'note'), ('Oslo', '709000', 'fjord'), ('Lima', '10092000', LONG.strip()),
+             ('Quito', '2800000', ''))
+
+
+def detail(page) -> dict:
+    return page.execute_script(DETAIL) or {}
+
+
+def test_a_click_on_a_row_opens_it_whole_and_the_address_follows(app_server, browsers):  # noqa: F811
+    page = open_table(app_server, browsers, CITIES, 'cities.tsv')
+    click(page, '.tsv-table thead th .tsv-name', 'pop')          # sorted: Oslo, Quito, Lima
+    assert wait_until(lambda: state(page)['first'] == ['Oslo', 'Quito', 'Lima'], 5), state(page)
+    click(page, '.tsv-table thead th .tsv-name', 'pop')          # descending: Lima first
+    assert wait_until(lambda: state(page)['first'] == ['Lima', 'Quito', 'Oslo'], 5), state(page)
+    click(page, '.tsv-table tbody td', 'Lima')
+    assert wait_until(lambda: detail(page)['open'] and 'Row 2 of 3 rows' in detail(page)['text'], 5), detail(page)
+    now = detail(page)
+    assert 'row=2' in now['search']                  # its place in the file, not on the sorted page
+    assert LONG.strip() in now['text']               # the whole text, uncut
+    # close it: the address forgets the row
+    click(page, '.tsv-drawer .q-btn', 'close')
+    assert wait_until(lambda: 'row=' not in detail(page)['search'], 5), detail(page)
+
+
+def test_a_link_with_a_row_opens_that_row(app_server, browsers):  # noqa: F811
+    import httpx
+    created = httpx.post(f'{app_server.url}/api/tables', params={'name': 'cities.tsv'}, content=CITIES).json()
+    page = browsers()
+    page.get(f"{app_server.url}{created['url']}?row=3")
+    assert wait_until(lambda: detail(page)['open'] and 'Quito' in detail(page)['text'], 10), body_text(page)
+    assert '(empty)' in detail(page)['text']
+
+
+def test_the_first_column_stays_in_place_when_a_wide_table_scrolls_sideways(app_server, browsers):  # noqa: F811
+    wide = tsv(tuple(f'column {i}' for i in range(40)), *[tuple(f'r{r}c{i}' for i in range(40)) for r in range(3)])
+    page = open_table(app_server, browsers, wide, 'wide.tsv')
+    before = page.execute_script(
+        "const td = document.querySelector('.tsv-table tbody td'); return td.getBoundingClientRect().left;")
+    moved = page.execute_script(
+        "const box = document.querySelector('.tsv-table .q-table__middle'); box.scrollLeft = 2000;"
+        "return box.scrollLeft;")
+    assert moved > 0
+    after = page.execute_script(
+        "const td = document.querySelector('.tsv-table tbody td'); const r = td.getBoundingClientRect();"
+        "const second = document.querySelector('.tsv-table tbody td:nth-child(2)').getBoundingClientRect();"
+        "return [r.left, second.left];")
+    assert abs(after[0] - before) < 2      # the first column did not move
+    assert after[1] < before               # the others did
