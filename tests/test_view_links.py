@@ -140,7 +140,7 @@ async def test_version_and_row_belong_to_the_page_and_stay_in_the_address(user: 
     user.find(ui.table).trigger('request', {'page': 2, 'rowsPerPage': 25, 'sortBy': None, 'descending': False})
     await wait_for(lambda: addressed(scripts)[-1:] == ['city__exact=Lima&offset=25&limit=25'])
     script = next(code for code in reversed(scripts) if 'history.replaceState' in code)
-    assert '["version", "row"]' in script  # read from the address as it is: kept, never dropped
+    assert '["version", "row", ' in script  # read from the address as it is: kept, never dropped
 
 
 async def test_the_address_follows_every_change_of_the_view(user: User, scripts):
