@@ -1,7 +1,8 @@
 """Take the README's screenshots from the running app with headless Chromium.
 
 Starts the app on a temporary data directory, fills it with the sample table,
-and saves docs/screenshots/{landing,table,profile,history}.png, so the
+replaces it once while it is open, and saves
+docs/screenshots/{changes,landing,table,profile,history}.png, so the
 pictures stay current with the code:
 
     python scripts/screenshots.py
@@ -37,6 +38,15 @@ def browser() -> webdriver.Chrome:
     return webdriver.Chrome(service=Service(shutil.which('chromedriver') or '/usr/bin/chromedriver'), options=options)
 
 
+def replacement(sample: bytes) -> bytes:
+    """The sample a year on: three cells changed, one city gone, one new; what the diff view shows."""
+    changed = sample.replace(b'Oslo\tNorway\t709037', b'Oslo\tNorway\t717710') \
+        .replace(b'Lima\tPeru\t10092000', b'Lima\tPeru\t10151000') \
+        .replace(b'2503.5', b'465.3')
+    kept = [line for line in changed.splitlines(keepends=True) if not line.startswith(b'Lyon\t')]
+    return b''.join(kept) + 'Tromsø\tNorway\t77544\t1794-01-01\t2521.0\tfalse\tnew in 2026\n'.encode()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     data = Path(tempfile.mkdtemp(prefix='tsv-shots-'))
@@ -45,8 +55,15 @@ def main() -> None:
     try:
         sample = (ROOT / 'samples' / 'cities.tsv').read_bytes()
         created = httpx.post(f'{server.url}/api/tables', params={'name': 'cities.tsv'}, content=sample).json()
-        changed = sample.replace(b'Oslo\tNorway\t709037', b'Oslo\tNorway\t717710')
-        httpx.put(f"{server.url}/api/tables/{created['id']}", params={'name': 'cities-2026.tsv'}, content=changed)
+        driver.get(server.url + created['url'])
+        time.sleep(2)
+        # replaced while it is open: the notice says what changed, and "Show changes" opens the diff view
+        httpx.put(f"{server.url}/api/tables/{created['id']}", params={'name': 'cities-2026.tsv'},
+                  content=replacement(sample))
+        time.sleep(2)
+        driver.find_element(By.CSS_SELECTOR, '.tsv-show-changes').click()
+        time.sleep(1.5)
+        driver.save_screenshot(str(OUT / 'changes.png'))
 
         driver.get(server.url + created['url'])
         time.sleep(2)
