@@ -56,6 +56,13 @@ STYLE = '''
 Step = Callable[[int], Awaitable[None]]
 
 
+def add_style() -> None:
+    """The panel's CSS, once for every page, while a page is built: added only when a row is first
+    opened, it would reach the pages opened from then on, not the tabs already open."""
+    if '.tsv-row-detail' not in Client.shared_head_html:
+        ui.add_css(STYLE, shared=True)
+
+
 class RowDetail:
     """The panel's insides for one row: ``answer`` is ``{"row", "version", "cells": {column: text}}``.
 
@@ -66,8 +73,6 @@ class RowDetail:
     """
 
     def __init__(self, answer: dict, *, path: str, rows: int, pinned: bool, on_step: Step) -> None:
-        if '.tsv-row-detail' not in Client.shared_head_html:  # once for every page, not a copy per tab
-            ui.add_css(STYLE, shared=True)
         number, version = answer['row'], answer['version']
         query = f'version={version}&row={number}' if pinned else f'row={number}'
         self.link = f'{path}?{query}'

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh Debian machine, then run every test.
-# Debian packages: chromium + chromium-driver (real-browser tests), redis-server (scale-out tests).
+# Debian packages: chromium + chromium-driver (real-browser tests), redis-server (scale-out tests),
+# nginx (tests/test_nginx.py runs deploy/nginx.conf as the current user, under a temporary prefix).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 missing=""
-for pkg in chromium chromium-driver redis-server; do
+for pkg in chromium chromium-driver redis-server nginx; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 if [ -n "$missing" ]; then

@@ -123,7 +123,7 @@ async def test_a_pasted_table_opens_at_its_own_link(user: User):
     paste_button(user).trigger('pasted', {'status': 201, 'body': r.text})  # what PASTE_JS reports
     await user.should_see(PASTED_NAME)
     await user.should_see('3 rows')
-    assert table_rows(user)[0] == {'__i': 0, 'c0': 'Zürich', 'c1': '421000', 'c2': 'lakes, mountains', 'c3': '007'}
+    assert table_rows(user)[0] == {'__i': 0, '__n': 1, 'c0': 'Zürich', 'c1': '421000', 'c2': 'lakes, mountains', 'c3': '007'}
 
 
 async def test_nothing_to_paste_says_so(user: User):

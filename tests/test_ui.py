@@ -42,7 +42,7 @@ async def test_landing_page_offers_the_drop_zone_and_lands_on_the_table(user: Us
     user.find(ui.upload).trigger('uploaded', {'status': 201, 'body': json.dumps(body)})
     await user.should_see('numbers.tsv')
     await user.should_see('120 rows')
-    assert table_rows(user)[0] == {'__i': 0, 'c0': '0', 'c1': 'w0'}
+    assert table_rows(user)[0] == {'__i': 0, '__n': 1, 'c0': '0', 'c1': 'w0'}
 
 
 async def test_a_failed_upload_says_why(user: User):

@@ -1,10 +1,12 @@
 """The HTTP API: everything the page does, for scripts and curl.
 
 Errors are always JSON ``{"error": "<sentence>"}`` with the status the engine
-chose (400 unreadable, 404 unknown, 413 too large, 422 bad parameter).
+chose (400 unreadable, 404 unknown, 413 too large, 422 bad parameter, 507
+over the storage cap or out of disk).
 """
 from __future__ import annotations
 
+import asyncio
 import errno
 import functools
 import time
@@ -18,12 +20,14 @@ from nicegui import run
 
 from tsvcore import BadParameter, PageRequest, TsvError
 from tsvcore.storage import originals
+from tsvcore.storage.housekeeping import StorageCap
 from tsvcore.queries import export, filters
 from tsvcore.queries.rows import row_cells
 from tsvcore.reading.read_options import ReadOptions
 from tsvcore.reading.streaming import StreamedParse
 
 from . import uploads
+from .metrics import outcome_of
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,7 @@ def version_answer(meta: dict) -> dict:
         'warnings': meta['warnings'],
         'view_id': meta['view_id'],
         'view_url': f"/v/{meta['view_id']}",
+        **({'uploaded_by': meta['uploaded_by']} if meta.get('uploaded_by') else {}),
     }
 
 
@@ -54,7 +59,7 @@ def version_entry(meta: dict) -> dict:
     """One line of a table's history; it names no id, so a view link reveals no edit link."""
     entry = {k: meta[k] for k in ('version', 'name', 'rows', 'uploaded_at', 'encoding', 'delimiter')}
     entry['columns'] = len(meta['columns'])
-    for key in ('restored_from', 'reread_from', 'read_options'):
+    for key in ('restored_from', 'reread_from', 'read_options', 'uploaded_by'):
         if key in meta:
             entry[key] = meta[key]
     return entry
@@ -62,46 +67,98 @@ def version_entry(meta: dict) -> dict:
 
 READ_ONLY = 'This is a view-only link; it cannot change the table.'
 
+# On downloads: nginx passes them on as they come instead of spooling them to its disk for a slow client
+# (up to 1 GB each by default). Proxies other than nginx ignore it.
+UNBUFFERED = {'X-Accel-Buffering': 'no'}
+
 
 async def ingest_upload(services: Services, request: Request, table_id: str | None) -> dict:
-    """Stream the body to disk, ingest it off the event loop, commit, notify.
+    """Stream the body to disk, ingest it off the event loop, commit, notify; counted in /metrics.
 
     Shared by the API and the page's uploader: one path, one set of rules.
     """
+    tally = Tally()
+    try:
+        meta = await _ingest(services, request, table_id, tally)
+    except BaseException as error:
+        if services.metrics is not None and not isinstance(error, asyncio.CancelledError):
+            services.metrics.upload(outcome_of(error), tally.received)
+        raise
+    if services.metrics is not None:
+        services.metrics.upload('ok', tally.received, tally.ingest_seconds)
+    return meta
+
+
+async def _ingest(services: Services, request: Request, table_id: str | None, tally: 'Tally') -> dict:
     store = services.store
     options = read_options(request)  # a bad option is refused before the body is read
     if table_id is not None:
         table_id = await writable(services, table_id)
+    by = services.uploaded_by(request.headers)
     declared = request.headers.get('content-length', '')
     expected = int(declared) if declared.isdigit() else None
     streamed = StreamedParse(store.staging_path('.stream'), expected)
     started = time.perf_counter()
-    progress = Progress(services, table_id, expected) if table_id is not None else None
+    tally.progress = Progress(services, table_id, expected) if table_id is not None else None
+    room = room_check(store.cap, expected) if store.cap is not None else None
     try:
         upload = await uploads.receive(request, store.staging_path('.upload'),
                                        services.config.max_upload_bytes, streamed,
-                                       services.config.upload_idle_seconds, progress)
+                                       services.config.upload_idle_seconds, tally, room)
         received = time.perf_counter()
-        if progress is not None:
-            progress.tell('reading')
+        if tally.progress is not None:
+            tally.progress.tell('reading')
         try:
             if table_id is None:
-                meta = await run.io_bound(store.create, upload.path, upload.name, upload.scan, streamed, options)
+                meta = await run.io_bound(store.create, upload.path, upload.name, upload.scan, streamed, options, by)
             else:
                 meta = await run.io_bound(store.replace, table_id, upload.path, upload.name, upload.scan,
-                                          streamed, options)
+                                          streamed, options, by)
         finally:
             upload.path.unlink(missing_ok=True)
     except BaseException:
-        if progress is not None:
-            progress.tell('failed')
+        if tally.progress is not None:
+            tally.progress.tell('failed')
         raise
     finally:
         await run.io_bound(streamed.close)
+    tally.ingest_seconds = time.perf_counter() - received
     log.info('upload of %s bytes: received in %.3f s, committed %.3f s later', upload.scan.size,
-             received - started, time.perf_counter() - received)
+             received - started, tally.ingest_seconds)
     services.committed(meta)
     return meta
+
+
+class Tally:
+    """What an upload came to, for /metrics: bytes received so far and the seconds its ingest took.
+
+    Called with the bytes received after every piece (``uploads.receive``'s
+    ``on_progress``), and passes that on to the viewers' ``Progress``.
+    """
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.ingest_seconds: float | None = None
+        self.progress: Progress | None = None
+
+    def __call__(self, received: int) -> None:
+        self.received = received
+        if self.progress is not None:
+            self.progress(received)
+
+
+def room_check(cap: StorageCap, expected: int | None) -> Callable[[int], Awaitable[int]]:
+    """The storage cap, asked while the body streams: ``check(received) -> bytes that fit now`` or StorageFull.
+
+    The need is the declared length when there is one (so a large upload is
+    refused at its first piece), else what arrived so far; as much again is
+    made room for if possible, since the version will hold its cells beside
+    the original. Asked again only once the upload outgrows the answer.
+    """
+    async def check(received: int) -> int:
+        needed = max(received, expected or 0)
+        return await run.io_bound(cap.make_room, needed, None, needed)
+    return check
 
 
 class Progress:
@@ -196,7 +253,14 @@ def mount(app: FastAPI, services: Services) -> None:
 
     @app.get('/api/health')
     async def health() -> dict:
+        """Liveness: always 200 while the process answers; ``ok`` false while Redis is away (it still serves)."""
         return services.health()
+
+    @app.get('/api/ready')
+    async def ready() -> JSONResponse:
+        """Readiness: 503 while this process cannot serve live updates (its Redis is away), for load balancers."""
+        answer = services.health()
+        return JSONResponse(answer, status_code=200 if answer['ok'] else 503)
 
     @app.post('/api/tables')
     @json_errors
@@ -209,6 +273,16 @@ def mount(app: FastAPI, services: Services) -> None:
     async def replace_table(table_id: str, request: Request) -> JSONResponse:
         meta = await ingest_upload(services, request, table_id)
         return JSONResponse(version_answer(meta), status_code=200)
+
+    @app.delete('/api/tables/{table_id}')
+    @json_errors
+    async def delete_table(table_id: str) -> Response:
+        """Delete the table, every version and its view link: 204; 403 through a view-only id, 404 when gone."""
+        target = await writable(services, table_id)
+        await run.io_bound(services.store.delete, target)
+        log.info('table %s deleted', target)
+        services.deleted(target)
+        return Response(status_code=204)
 
     @app.get('/api/tables/{table_id}')
     @json_errors
@@ -247,7 +321,7 @@ def mount(app: FastAPI, services: Services) -> None:
         table = await run.io_bound(store.open, target, version)
         view = export.Download.of(table, meta, order, picked)
         stem = meta['name'].rsplit('.', 1)[0] or 'table'
-        headers = {'Content-Disposition': f"attachment; filename*=UTF-8''{quote(f'{stem}.{fmt}')}"}
+        headers = {'Content-Disposition': f"attachment; filename*=UTF-8''{quote(f'{stem}.{fmt}')}", **UNBUFFERED}
         if fmt != 'xlsx':  # a generator: Starlette runs each step in a worker thread, off the event loop
             return StreamingResponse(export.stream(view, fmt), media_type=export.MEDIA_TYPES[fmt], headers=headers)
         path = store.staging_path('.xlsx')
@@ -280,7 +354,7 @@ def mount(app: FastAPI, services: Services) -> None:
         original = await run.io_bound(store.original, target, version)
         return StreamingResponse(originals.chunks(original), media_type='application/octet-stream', headers={
             'Content-Disposition': f"attachment; filename*=UTF-8''{quote(meta['name'])}",
-            'Content-Length': str(meta['bytes'])})
+            'Content-Length': str(meta['bytes']), **UNBUFFERED})
 
     @app.post('/api/tables/{table_id}/reread')
     @json_errors
@@ -290,7 +364,8 @@ def mount(app: FastAPI, services: Services) -> None:
         target = await writable(services, table_id)
         version = _int(request, 'version', None)
         version = await run.io_bound(services.store.current, target) if version is None else version
-        meta = await run.io_bound(services.store.reread, target, version, options)
+        meta = await run.io_bound(services.store.reread, target, version, options,
+                                  services.uploaded_by(request.headers))
         services.committed(meta)
         return JSONResponse(version_answer(meta))
 
@@ -329,7 +404,7 @@ def mount(app: FastAPI, services: Services) -> None:
         if version is None:
             raise BadParameter('Say which version to restore: ?version=N.')
         target = await writable(services, table_id)
-        meta = await run.io_bound(services.store.restore, target, version)
+        meta = await run.io_bound(services.store.restore, target, version, services.uploaded_by(request.headers))
         services.committed(meta)
         return JSONResponse(version_answer(meta))
 

@@ -20,7 +20,7 @@ from nicegui import run
 
 from tsvcore.queries import diff, export
 
-from .api import _int, json_errors
+from .api import UNBUFFERED, _int, json_errors
 from .services import Services
 
 
@@ -61,4 +61,5 @@ def mount(app: FastAPI, services: Services) -> None:
         stem = meta['name'].rsplit('.', 1)[0] or 'table'
         name = f'{stem}-changes-v{older}-v{newer}.tsv'
         return StreamingResponse(pieces, media_type=export.MEDIA_TYPES['tsv'],
-                                 headers={'Content-Disposition': f"attachment; filename*=UTF-8''{quote(name)}"})
+                                 headers={'Content-Disposition': f"attachment; filename*=UTF-8''{quote(name)}",
+                                          **UNBUFFERED})

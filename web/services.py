@@ -3,18 +3,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nicegui import Event, background_tasks, run
 
 from tsvcore import LocalNotifier, Notifier, PageRequest, QueryEngine, Store, TableChanged, TsvError
+from tsvcore.queries import diff
+from tsvcore.storage import housekeeping
 
 from . import memory
+from .metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 PRESENCE_EVERY = 0.5  # seconds
+SUMMARY_AFTER = 0.05  # seconds after a change went out before its summary is computed
 
 
 @dataclass
@@ -26,10 +31,19 @@ class Config:
     redis_url: str = ''
     upload_idle_seconds: float = 60.0
     keep_versions: int = 20
+    forwarded_allow_ips: str = '127.0.0.1'  # whose X-Forwarded-For/-Proto uvicorn believes: the proxy's
+    max_data_mb: float | None = None        # the storage cap (None: none), MB of 1,048,576 bytes
+    expire_days: float | None = None        # delete tables neither viewed nor changed for this long
+    trusted_user_header: str = ''           # e.g. X-Forwarded-User, set by an SSO proxy; '' ignores it
+    metrics_allow: str = '127.0.0.0/8,::1'  # who may read /metrics: addresses or CIDRs, comma-separated
 
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_data_bytes(self) -> int | None:
+        return None if self.max_data_mb is None else int(self.max_data_mb * 1024 * 1024)
 
 
 @dataclass
@@ -43,12 +57,16 @@ class Services:
     _presence_events: dict[str, Event] = field(default_factory=dict)
     _upload_events: dict[str, Event] = field(default_factory=dict)
     _lead_events: dict[str, Event] = field(default_factory=dict)
+    live_event: Event[bool] = field(default_factory=Event)        # Redis reachable again (True) or lost (False)
+    _summary_events: dict[str, Event] = field(default_factory=dict)
+    summaries: dict[str, dict] = field(default_factory=dict)      # table -> what its latest change changed
     leaders: dict[str, str] = field(default_factory=dict)         # table -> client id of who leads, here
     presented: dict[str, dict] = field(default_factory=dict)      # table -> the view followers see
     viewers: dict[str, set[str]] = field(default_factory=dict)    # table -> client ids on its pages
     _presence_due: set[str] = field(default_factory=set)          # tables whose count is about to go out
     _presence_sent: dict[str, float] = field(default_factory=dict)  # table -> when its count last went out
     _viewing_elsewhere: dict[str, int] = field(default_factory=dict)  # table -> viewers in other processes
+    metrics: Metrics | None = None                                # /metrics (web/metrics.py)
 
     @classmethod
     def create(cls, config: Config) -> 'Services':
@@ -56,16 +74,24 @@ class Services:
         if config.redis_url:
             from tsvcore.storage.redis_lock import RedisTableLock
             table_lock = RedisTableLock(config.redis_url)
-        store = Store(config.data_dir, keep_versions=config.keep_versions, table_lock=table_lock)
+        store = Store(config.data_dir, keep_versions=config.keep_versions, table_lock=table_lock,
+                      max_data_bytes=config.max_data_bytes)
         store.clean_temporaries()
         notifier: Notifier = LocalNotifier()
         if config.redis_url:
             from tsvcore.live.redis_notify import RedisNotifier
             notifier = RedisNotifier(config.redis_url, store.current)
         services = cls(config, store, QueryEngine(store), notifier)
+        services.metrics = Metrics(services)
+        services.metrics.time_queries(services.engine)
         notifier.on_presence = services._tell_presence  # with Redis: viewers in other processes count too
         notifier.on_view = services._lead_followers      # ... and lead followers here
+        notifier.on_connection = services.live_event.emit  # pages say "Live updates paused" while Redis is away
         return services
+
+    def live(self) -> bool:
+        """Whether other processes' changes reach this one's viewers: no Redis configured, or Redis reachable."""
+        return not self.config.redis_url or getattr(self.notifier, 'connected', False)
 
     def health(self) -> dict:
         """{"ok": true}, or what is wrong: a process that lost Redis still serves what is on disk."""
@@ -77,6 +103,37 @@ class Services:
         """A new version is current: tell every viewer, and let go of what the old ones cached."""
         self.engine.forget_older(meta['id'], meta['version'])
         self.notifier.publish(TableChanged(meta['id'], meta['version']))
+
+    def deleted(self, table_id: str) -> None:
+        """The table was deleted (``store.delete``): every viewer, in every process, says so; caches let go."""
+        self.engine.forget_older(table_id, 1 << 62)  # every version of it is older than that
+        self.summaries.pop(table_id, None)
+        self.notifier.publish(TableChanged.deletion(table_id))
+
+    def uploaded_by(self, headers: Mapping[str, str]) -> str | None:
+        """Who makes a version, from ``--trusted-user-header`` (set by an SSO proxy); None without the option.
+
+        Without the option the header is ignored: anyone could send it. The
+        name is cut to 200 characters of printable text.
+        """
+        name = self.config.trusted_user_header
+        if not name:
+            return None
+        value = ''.join(c for c in headers.get(name, '') if c.isprintable()).strip()[:200]
+        return value or None
+
+    async def expire_daily(self) -> None:
+        """``--expire-days``: sweep now and then once a day; tables open in a tab here are spared."""
+        days = self.config.expire_days
+        while days:
+            try:
+                gone = await run.io_bound(housekeeping.sweep, self.store, days, None, self.viewers.__contains__)
+            except Exception:  # a sweep that failed tries again tomorrow; the app keeps serving
+                log.exception('the expiry sweep failed')
+                gone = []
+            for table_id in gone:
+                self.deleted(table_id)
+            await asyncio.sleep(housekeeping.DAY)
 
     def table_event(self, table_id: str) -> Event[TableChanged]:
         """A NiceGUI event per table, fed by the notifier.
@@ -97,11 +154,51 @@ class Services:
         Viewers then find it in the cache and answer without a thread hop each:
         this is what lets one replacement reach hundreds of open tabs quickly.
         """
+        if change.deleted:  # nothing to read: the viewers say it is gone
+            event.emit(change)
+            return
         try:
             await run.io_bound(self._warm, change)
         finally:
             memory.pause_collection()  # the tabs' updates go out in the next second or so
             event.emit(change)
+        await self._summarize(change)
+
+    def summary_event(self, table_id: str) -> Event[dict]:
+        """What a change changed (``diff.summary``'s dict), once it is known: after the change itself."""
+        return self._summary_events.setdefault(table_id, Event())
+
+    def summary_of(self, table_id: str, version: int) -> dict | None:
+        """The summary of the change to ``version``, if it is already known (a viewer that was slow to switch)."""
+        known = self.summaries.get(table_id)
+        return known if known is not None and known['to'] == version else None
+
+    async def _summarize(self, change: TableChanged) -> None:
+        """Compare the new version with the one before, once per process, then tell the viewers here.
+
+        Only after the replacement went out (``_announce``): a million-row diff
+        takes about half a second, which the new rows must not wait for. The
+        engine caches the comparison, so "Show changes" finds it made. A
+        comparison that cannot be made (the version before was trimmed away,
+        a later one came) leaves the plain notice.
+        """
+        event = self._summary_events.get(change.table_id)
+        if event is None or not event.callbacks or change.version < 2:
+            return  # nobody here to tell, or nothing to compare with
+        await asyncio.sleep(SUMMARY_AFTER)  # the tabs' updates go out before the thread takes its share of the GIL
+        try:
+            summary = await run.io_bound(diff.summary, self.engine, change.table_id, change.version - 1,
+                                         change.version)
+        except (TsvError, OSError) as error:  # e.g. trimmed or deleted meanwhile: the plain notice stays
+            log.info('no summary of table %s version %s: %s', change.table_id, change.version, error)
+            return
+        if summary is None:  # the app is stopping
+            return
+        known = self.summaries.get(change.table_id)
+        if known is not None and known['to'] > summary['to']:
+            return  # a later change was summarized first: this one is old news
+        self.summaries[change.table_id] = summary
+        event.emit(summary)
 
     def _warm(self, change: TableChanged) -> None:
         try:

@@ -13,15 +13,20 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi.responses import HTMLResponse
 from nicegui import background_tasks, ui
 
-from components.notice import Notice, change_text, progress_text
+from components.live_status import LiveStatus
+from components.diff_view import DiffView, parse_diff
+from components.notice import Notice, change_text, progress_text, summary_text
 from components.offload import off_loop
 from components.paste import paste_controls
+from components import row_detail
 from components.row_detail import RowDetail
 from components.table_info import TableInfo
-from components.table_view import TableView, ViewState
+from components.table_view import TableView
+from components.view_state import ViewState
 from components.upload_zone import upload_zone
 from components.version_list import VersionList
 from tsvcore import NotFound, TableChanged, TsvError
+from tsvcore.queries import diff
 from tsvcore.queries.rows import row_cells
 from tsvcore.reading.read_options import ReadOptions
 
@@ -67,7 +72,10 @@ class TableScreen:
         self.versions: VersionList | None = None
         self.showing: str | None = None   # the drawer's panel: 'replace', 'history', 'row' or None (closed)
         self.row_shown: int | None = None  # the row whose panel is open (``?row=N``)
+        self.diff_view: DiffView | None = None  # what changed between two versions, while open (``?diff=N..M``)
+        self._noticed = ''                 # the notice's sentence about the latest change, for its summary
         self.client = ui.context.client
+        self.deleted = False               # the table was deleted: the page says so instead
 
     @classmethod
     async def open(cls, services: Services, link_id: str, version: int | None, *,
@@ -95,7 +103,9 @@ class TableScreen:
             # fills the window they could not be seen, and Replace opened off-screen.
             self.actions = ui.row().classes('ml-auto items-center gap-1 no-wrap tsv-actions')
         ui.add_css(LAYOUT)
-        with ui.column().classes('w-full gap-3 px-2 no-wrap tsv-screen'):
+        row_detail.add_style()
+        with ui.column().classes('w-full gap-3 px-2 no-wrap tsv-screen') as screen:
+            self.screen = screen  # emptied when the table is deleted (``show_deleted``)
             if self.version is not None:
                 self.pinned_notice()
             await self.heading()
@@ -105,7 +115,7 @@ class TableScreen:
             self.view = TableView(self.services.engine, self.table_id, self.meta, pinned=self.version is not None,
                                   view=asked)
             self.view.tell_ignored(ignored)
-            self.view.on_replaced = lambda meta: self.notice.show(change_text(meta))
+            self.view.on_replaced = self.replaced
             self.view.on_row = self.show_row
         self.drawer()
         await self.view.load()
@@ -114,16 +124,26 @@ class TableScreen:
             self.live_controls()
             ui.context.client.on_connect(lambda: remember_in_browser(f'{self.prefix}{self.link_id}', self.view.meta))
             self.services.upload_event(self.table_id).subscribe(self.upload_news)
+            live = LiveStatus(screen)  # "Live updates paused" while this process has lost its Redis
+            self.services.live_event.subscribe(live.show)
+            if not self.services.live():
+                live.show(False)
         with self.actions:
             if self.editable and self.version is None:
                 ui.button('Replace', icon='swap_horiz', on_click=lambda: self.open_drawer('replace')) \
                     .props('flat dense no-caps color=white').classes('tsv-replace-button').mark('tsv-replace')
+                ui.button('Delete table', icon='delete', on_click=self.confirm_delete) \
+                    .props('flat dense no-caps color=white').mark('tsv-delete')
             ui.button('History', icon='history', on_click=lambda: self.open_drawer('history')) \
                 .props('flat dense no-caps color=white').classes('tsv-history-button').mark('tsv-history')
         self.services.table_event(self.table_id).subscribe(self.changed)
         asked = ui.context.client.request.query_params.get('row', '')
         if asked.isdigit():  # a link to a row opens its panel
             await self.show_row(int(asked))
+        if self.version is None:
+            self.services.summary_event(self.table_id).subscribe(self.summarized)
+        if 'diff' in ui.context.client.request.query_params:  # a link to what changed opens the diff view
+            await self.open_diff_link(ui.context.client.request.query_params)
 
     # -- panels ---------------------------------------------------------------------
 
@@ -213,7 +233,7 @@ class TableScreen:
             with self.side_body:
                 ui.notify(missing.message, type='warning')
             return
-        panel = self._show_panel('row', f'Row {number:,}', None)
+        panel = self._show_panel('row', 'Row detail', None)
         panel.clear()  # one row's elements at a time: every open tab keeps what it shows
         with panel:
             RowDetail(answer, path=f'{self.prefix}{self.link_id}', rows=self.view.meta['rows'],
@@ -241,7 +261,39 @@ class TableScreen:
         """Every kept version, drawn only while open: every viewer redrawing it on every replacement
         made each update (and each tab's replay buffer) several times larger."""
         self.versions = VersionList(self.link_id, [], self.current,
-                                    on_restore=self.confirm_restore if self.editable else None)
+                                    on_restore=self.confirm_restore if self.editable else None,
+                                    on_compare=self.show_changes)
+
+    async def show_changes(self, older: int | None = None, newer: int | None = None, *,
+                           key: str | None = None, kind: str | None = None) -> None:
+        """What changed from version ``older`` to ``newer`` (defaults: the current one and the one before it),
+        in the diff view (components/diff_view.py): made now, deleted when closed."""
+        try:
+            older, newer = await off_loop(diff.versions, self.services.engine, self.table_id, older, newer)
+        except TsvError as missing:
+            with self.client.content:
+                ui.notify(missing.message, type='warning', multi_line=True)
+            return
+        if self.diff_view is not None:
+            self.diff_view.close()
+        with self.client.content:  # not inside a panel or the notice, which may be cleared under it
+            self.diff_view = DiffView(self.services.engine, self.table_id, self.link_id, older, newer,
+                                      key=key, kind=kind, on_close=self._diff_closed)
+        await self.diff_view.load()
+
+    def _diff_closed(self, view: DiffView) -> None:
+        if self.diff_view is view:  # not one that was just opened in its place
+            self.diff_view = None
+
+    async def open_diff_link(self, params) -> None:
+        """``?diff=N..M&kind=changed&key=COLUMN`` (see ``parse_diff`` for the short forms) opens the diff view."""
+        try:
+            older, newer = parse_diff(params.get('diff', ''))
+        except ValueError:
+            ui.notify(f"Left out of this link: diff={params.get('diff', '')[:40]} (N..M: two version numbers)",
+                      type='warning', multi_line=True)
+            return
+        await self.show_changes(older, newer, key=params.get('key') or None, kind=params.get('kind') or None)
 
     def live_controls(self) -> None:
         """Presence ("3 viewing") and follow mode, in the header bar.
@@ -323,7 +375,8 @@ class TableScreen:
         """Read the version shown again, as "Read differently" asks; a sentence if that cannot be done."""
         try:
             read_options = ReadOptions.parse(**options)
-            made = await off_loop(self.store.reread, self.table_id, self.view.meta['version'], read_options)
+            made = await off_loop(self.store.reread, self.table_id, self.view.meta['version'], read_options,
+                                  self.services.uploaded_by(self.client.request.headers))
         except TsvError as refused:
             return refused.message
         except OSError:
@@ -352,11 +405,53 @@ class TableScreen:
 
     async def restore(self, number: int) -> None:
         try:
-            restored = await off_loop(self.store.restore, self.table_id, number)
-        except NotFound as missing:
+            restored = await off_loop(self.store.restore, self.table_id, number,
+                                      self.services.uploaded_by(self.client.request.headers))
+        except TsvError as missing:  # trimmed meanwhile, or over the storage cap
             ui.notify(missing.message, type='negative')
             return
         self.services.committed(restored)
+
+    def confirm_delete(self) -> None:
+        """Ask first: deleting takes the table away from everyone, for good."""
+        with ui.dialog() as dialog, ui.card().classes('tsv-confirm-delete'):
+            ui.label('Delete this table?').classes('text-lg font-medium')
+            ui.label('Both links stop working for everyone, and every version and the original files are '
+                     'removed from the server. This cannot be undone.').classes('text-sm')
+            with ui.row().classes('w-full justify-end'):
+                ui.button('Cancel', on_click=dialog.close).props('flat no-caps')
+
+                async def confirmed() -> None:
+                    dialog.close()
+                    await self.delete()
+                ui.button('Delete table', icon='delete', on_click=confirmed).props('no-caps color=negative') \
+                    .mark('tsv-delete-confirm')
+        dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # made per question, not kept
+        dialog.open()
+
+    async def delete(self) -> None:
+        """Delete the table; this tab, like every other one, then hears it (``show_deleted``)."""
+        try:
+            await off_loop(self.store.delete, self.table_id)
+        except NotFound:
+            pass  # deleted by someone else just before: the news is on its way
+        self.services.deleted(self.table_id)
+
+    def show_deleted(self) -> None:
+        """The table is gone: say so in its place, with the way on; nothing here can act on it any more."""
+        if self.deleted:
+            return
+        self.deleted = True
+        if self.diff_view is not None:
+            self.diff_view.close()
+        self.close_drawer()
+        self.actions.clear()
+        self.screen.clear()
+        with self.screen:
+            with ui.column().classes('w-full items-center gap-2 pt-16 tsv-deleted'):
+                ui.icon('delete_forever').classes('text-5xl opacity-60')
+                ui.label('This table was deleted.').classes('text-xl')
+                ui.link('Go to the start page', '/')
 
     async def refresh_history(self) -> None:
         if self.versions is None:
@@ -365,6 +460,22 @@ class TableScreen:
             self.versions.show(await off_loop(self.store.versions, self.table_id), self.view.meta['version'])
         else:
             self.versions.show([], self.view.meta['version'])
+
+    def replaced(self, meta: dict) -> None:
+        """The notice says how the new version came; what it changed follows when known (``summarized``)."""
+        self._noticed = change_text(meta)
+        self.notice.show(self._noticed)
+        known = self.services.summary_of(self.table_id, meta['version'])
+        if known is not None:  # this tab was slow to switch: the summary came first
+            self.summarized(known)
+
+    def summarized(self, summary: dict) -> None:
+        """What the latest change changed, under its notice, with "Show changes"; nothing if the notice
+        now says something else (dismissed, an upload under way, a later version)."""
+        if summary['to'] != self.view.meta['version'] or self.notice.text != self._noticed or not self._noticed:
+            return
+        self.notice.show_summary(summary_text(summary),
+                                 lambda: self.show_changes(summary['from'], summary['to']))
 
     def upload_news(self, news: dict) -> None:
         """Someone is replacing the table: say so, then the change says what came of it."""
@@ -378,6 +489,9 @@ class TableScreen:
 
     def changed(self, change: TableChanged) -> Awaitable[None] | None:
         """A synchronous answer when the cache allows: hundreds of tabs then cost no task each."""
+        if change.deleted or self.deleted:
+            self.show_deleted()
+            return None
         if not self.view.apply_change_now(change):
             return self._change_slowly(change)
         self.info.show(self.view.meta)

@@ -2,12 +2,14 @@
 
 Both the page's uploader (raw body) and the API (raw body or multipart with a
 ``file`` field) come through here, so there is one path with one set of rules.
-Nothing holds the whole body in memory.
+Nothing holds the whole body in memory. The storage cap (``--max-data-mb``) is
+asked as the body grows, the same way: a body that cannot fit is cut off
+with a 507 before the rest of it is sent.
 """
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote
@@ -22,6 +24,7 @@ from tsvcore.reading.ingest import start_writeback
 from tsvcore.reading.streaming import StreamedParse
 
 FLUSH_BYTES = 1 << 20
+RoomCheck = Callable[[int], Awaitable[int]]  # bytes received -> bytes that fit now, or raises (507)
 
 
 def upload_name(request: Request) -> str:
@@ -46,8 +49,10 @@ class _Sink:
     """
 
     def __init__(self, path: Path, limit: int, streamed: StreamedParse | None,
-                 on_progress: Callable[[int], None] | None = None) -> None:
+                 on_progress: Callable[[int], None] | None = None, room: RoomCheck | None = None) -> None:
         self.path = path
+        self.room = room
+        self.fits = 0  # bytes the storage cap made room for, as last asked
         self.file = path.open('wb')
         self.on_progress = on_progress
         self.limit = limit
@@ -65,6 +70,8 @@ class _Sink:
         self.size += len(data)
         if self.size > self.limit:
             raise too_large(self.limit)
+        if self.room is not None and self.size > self.fits:
+            self.fits = await self.room(self.size)
         if self.on_progress is not None:
             self.on_progress(self.size)
         if not self.buffer and len(data) >= FLUSH_BYTES:
@@ -118,19 +125,21 @@ class Received(NamedTuple):
 
 
 async def receive(request: Request, path: Path, limit: int, streamed: StreamedParse | None = None,
-                  idle_timeout: float = 60.0, on_progress: Callable[[int], None] | None = None) -> Received:
+                  idle_timeout: float = 60.0, on_progress: Callable[[int], None] | None = None,
+                  room: RoomCheck | None = None) -> Received:
     """Stream the request body (raw or multipart) to ``path``.
 
     ``streamed``, if given, is fed the same bytes so parsing overlaps the
     transfer; ``on_progress`` hears the bytes received so far, on the event
-    loop, with every piece. On any failure the file is removed.
+    loop, with every piece; ``room`` (the storage cap) is asked whenever the
+    body outgrows the room it made last. On any failure the file is removed.
     """
     declared = request.headers.get('content-length')
     if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
         raise too_large(limit)
     name = upload_name(request)
     content_type = request.headers.get('content-type', '')
-    sink = _Sink(path, limit, streamed, on_progress)
+    sink = _Sink(path, limit, streamed, on_progress, room)
     try:
         if content_type.startswith('multipart/form-data'):
             name = await _receive_multipart(request, sink, content_type, idle_timeout) or name

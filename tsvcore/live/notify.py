@@ -18,10 +18,21 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class TableChanged:
-    """A table's current version moved; viewers re-query their own page."""
+    """A table's current version moved; viewers re-query their own page.
+
+    ``deleted``: the table is gone (``version`` is then its last one, or 0 if
+    unknown); viewers say so in place of the table. One kind of event, so
+    every subscriber hears a deletion the way it hears a change, in every
+    process.
+    """
 
     table_id: str
     version: int
+    deleted: bool = False
+
+    @classmethod
+    def deletion(cls, table_id: str, version: int = 0) -> 'TableChanged':
+        return cls(table_id, version, deleted=True)
 
 
 Callback = Callable[[TableChanged], None]

@@ -1,9 +1,10 @@
 """Change notifications between processes through Redis pub/sub (issue #7).
 
 Every process publishes its commits on one channel and listens to it; each
-message only says "table T is now at version N". The durable truth stays on
-disk: a listener re-reads nothing but the pointer, and after Redis was away
-every process compares the versions it knows with the pointers on disk and
+message only says "table T is now at version N" (or "table T was deleted").
+The durable truth stays on disk: a listener re-reads nothing but the
+pointer, and after Redis was away every process compares the versions it
+knows with the pointers on disk (a table gone from disk was deleted) and
 catches up by itself. Local subscribers hear local commits at once, without a
 round trip through Redis.
 
@@ -26,6 +27,7 @@ from collections.abc import Callable
 
 import redis.asyncio as aioredis
 
+from ..errors import NotFound
 from .notify import Callback, LocalNotifier, PresenceCallback, TableChanged, ViewCallback
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class RedisNotifier:
         self.connected = False
         self._current_version = current_version
         self._known: dict[str, int] = {}
+        self._deleted: set[str] = set()             # tables whose deletion was delivered here
         self._redis = aioredis.from_url(url, socket_connect_timeout=2, socket_timeout=None,
                                         health_check_interval=5)
         self._task: asyncio.Task | None = None
@@ -56,6 +59,7 @@ class RedisNotifier:
         self._tasks: set[asyncio.Task] = set()      # fire-and-forget work, kept until done
         self.on_presence: PresenceCallback | None = None
         self.on_view: ViewCallback | None = None
+        self.on_connection: Callable[[bool], None] | None = None  # hears ``connected`` flip, either way
 
     def _spawn(self, work) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -68,7 +72,8 @@ class RedisNotifier:
     def publish(self, change: TableChanged) -> None:
         self._deliver(change)
         if self.connected:
-            message = json.dumps({'origin': self.origin, 'table': change.table_id, 'version': change.version})
+            message = json.dumps({'origin': self.origin, 'table': change.table_id, 'version': change.version,
+                                  **({'kind': 'deleted'} if change.deleted else {})})
             self._spawn(self._send(message))
 
     async def _send(self, message: str) -> None:
@@ -78,9 +83,15 @@ class RedisNotifier:
             log.warning('could not publish a change to Redis: %s', error)
 
     def _deliver(self, change: TableChanged) -> None:
-        if self._known.get(change.table_id, 0) >= change.version:
+        if change.table_id in self._deleted:
+            return  # a deleted table stays deleted: nothing after its deletion is news
+        if change.deleted:
+            self._deleted.add(change.table_id)
+            self._known.pop(change.table_id, None)
+        elif self._known.get(change.table_id, 0) >= change.version:
             return  # heard already (our own commit coming back, or a duplicate)
-        self._known[change.table_id] = change.version
+        else:
+            self._known[change.table_id] = change.version
         self.local.publish(change)
 
     def start(self) -> None:
@@ -214,7 +225,8 @@ class RedisNotifier:
                 await pubsub.subscribe(CHANNEL)
                 if not self.connected:
                     log.info('connected to Redis at %s', self.url)
-                self.connected, delay = True, 0.5
+                delay = 0.5
+                self._set_connected(True)
                 self._catch_up()
                 async for message in pubsub.listen():
                     if message.get('type') == 'message':
@@ -224,9 +236,20 @@ class RedisNotifier:
             except Exception as error:
                 if self.connected:
                     log.warning('lost Redis at %s (%s); serving what is on disk and retrying', self.url, error)
-                self.connected = False
+                self._set_connected(False)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    def _set_connected(self, connected: bool) -> None:
+        """Note whether Redis is reachable; ``on_connection`` hears each change (pages say live updates paused)."""
+        if connected == self.connected:
+            return
+        self.connected = connected
+        if self.on_connection is not None:
+            try:
+                self.on_connection(connected)
+            except Exception:  # a listener's failure must not stop the listening
+                log.exception('a Redis connection listener failed')
 
     def _on_message(self, data: bytes | str) -> None:
         try:
@@ -234,6 +257,8 @@ class RedisNotifier:
             kind, table_id = body.get('kind', 'change'), str(body['table'])
             if kind == 'change':
                 self._deliver(TableChanged(table_id, int(body['version'])))
+            elif kind == 'deleted':
+                self._deliver(TableChanged.deletion(table_id, int(body.get('version', 0))))
             elif table_id not in self._counts and table_id not in self.local.watched():
                 return  # nobody here looks at that table
             elif kind == 'presence':
@@ -251,7 +276,10 @@ class RedisNotifier:
         for table_id in self.local.watched():
             try:
                 version = self._current_version(table_id)
-            except Exception:  # deleted or unreadable: nothing to tell
+            except NotFound:  # deleted while Redis was away
+                self._deliver(TableChanged.deletion(table_id))
+                continue
+            except Exception:  # unreadable: nothing to tell
                 continue
             self._deliver(TableChanged(table_id, version))
         for table_id, count in list(self._counts.items()):  # an emptied Redis forgot who is looking

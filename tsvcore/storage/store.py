@@ -3,7 +3,8 @@
 Layout under the data directory::
 
     tables/<id>/table.json          created once, never changed
-    tables/<id>/current.json        {"version": N}: replaced by atomic rename
+    tables/<id>/current.json        {"version": N}: replaced by atomic rename (its mtime: last changed)
+    tables/<id>/viewed              empty; its mtime is when the table was last viewed (within the hour)
     tables/<id>/versions/<N>/       data.arrow + meta.json, never changed; the uploaded bytes as
                                     ``original``, swapped for ``original.zst`` after the commit
     views/<view id>                 {"table": id}: the view-only link, never changed
@@ -15,6 +16,10 @@ at any moment leaves either the old or the new version current, never a mix,
 and a reader that opened a version keeps a consistent, immutable file.
 Writers of one table are serialised with ``flock`` so that several processes
 sharing the directory never commit the same version number.
+
+Deleting a table renames its directory out of ``tables/`` under the same
+lock, so a commit waiting for the lock finds no table (404) instead of
+bringing it back; ``housekeeping`` holds the storage cap and expiry.
 """
 from __future__ import annotations
 
@@ -39,9 +44,12 @@ from ..reading.encoding import ByteScan
 from ..reading.ingest import DATA_FILE, META_FILE, ingest
 from ..reading.read_options import ReadOptions
 from ..reading.streaming import StreamedParse
-from . import originals
+from . import housekeeping, originals
 
 ID_PATTERN = re.compile(r'^[A-Za-z0-9_-]{22}$')
+VIEWED_FILE = 'viewed'
+VIEWED_EVERY = 3600.0  # seconds: a table's "last viewed" is touched at most this often per process
+USER_KEY = 'uploaded_by'
 
 
 def new_id() -> str:
@@ -122,14 +130,26 @@ class LRU:
         with self._lock:
             return self._items.get(key)
 
+    def drop(self, unwanted: Callable[[object], bool]) -> None:
+        """Forget every entry whose key is ``unwanted`` (a deleted table's: its mappings hold disk space)."""
+        with self._lock:
+            for key in [k for k in self._items if unwanted(k)]:
+                del self._items[key]
+
 
 class Store:
     """The data directory: create, replace, and open table versions."""
 
     def __init__(self, root: Path, open_cache: int = 32, keep_versions: int = 20,
-                 table_lock: Callable[[str], AbstractContextManager] | None = None) -> None:
+                 table_lock: Callable[[str], AbstractContextManager] | None = None,
+                 max_data_bytes: int | None = None,
+                 clock: Callable[[], float] = housekeeping.wall_clock) -> None:
+        """``max_data_bytes``: the storage cap (None: none); ``clock``: epoch seconds, for "last viewed"."""
         self.root = Path(root)
         self.table_lock = table_lock  # shared by every process (Redis), held around the file lock
+        self.cap = housekeeping.StorageCap(self, max_data_bytes) if max_data_bytes else None
+        self.clock = clock
+        self._viewed: dict[str, float] = {}  # table id -> when this process last touched its "viewed"
         self.keep_versions = max(1, keep_versions)
         self.tables_dir = self.root / 'tables'
         self.tables_dir.mkdir(parents=True, exist_ok=True)
@@ -194,20 +214,26 @@ class Store:
     # -- writing -----------------------------------------------------------------
 
     def create(self, upload: Path, name: str, scan: ByteScan | None = None,
-               streamed: StreamedParse | None = None, options: ReadOptions = ReadOptions()) -> dict:
+               streamed: StreamedParse | None = None, options: ReadOptions = ReadOptions(),
+               uploaded_by: str | None = None) -> dict:
         """Ingest an upload as version 1 of a new table; return its metadata.
 
-        ``options``: what the reader must not guess (see ``read_options``).
+        ``options``: what the reader must not guess (see ``read_options``);
+        ``uploaded_by``: who, as the trusted proxy said (kept in the version's meta).
+        Raises StorageFull (507) when the version does not fit under the storage cap.
         """
         stage = self.staging_path('.table')
         try:
             table_id, view_id = new_id(), new_id()
             meta = self._ingest(upload, stage / 'versions' / '1', name, scan, streamed, options)
             meta.update(id=table_id, version=1, view_id=view_id)
+            _attribute(meta, uploaded_by)
             (stage / 'versions' / '1' / META_FILE).write_text(json.dumps(meta, ensure_ascii=False))
             (stage / 'table.json').write_text(json.dumps({'id': table_id, 'view_id': view_id,
                                                           'created_at': meta['uploaded_at']}))
             (stage / 'current.json').write_text(json.dumps({'version': 1}))
+            self._stamp(stage / 'current.json')
+            self._make_room(stage)
             fsync_tree(stage)
             # the view link first: a crash before the table's rename leaves a view of nothing (404)
             write_json_atomically(self.views_dir / view_id, {'table': table_id})
@@ -219,13 +245,14 @@ class Store:
             shutil.rmtree(stage, ignore_errors=True)
 
     def replace(self, table_id: str, upload: Path, name: str, scan: ByteScan | None = None,
-                streamed: StreamedParse | None = None, options: ReadOptions = ReadOptions()) -> dict:
+                streamed: StreamedParse | None = None, options: ReadOptions = ReadOptions(),
+                uploaded_by: str | None = None) -> dict:
         """Ingest an upload as the next version of a table and make it current."""
         self._existing_table_dir(table_id)  # 404 before any work
         stage = self.staging_path('.version')
         try:
             meta = self._ingest(upload, stage, name, scan, streamed, options)
-            return self._commit(table_id, stage, meta)
+            return self._commit(table_id, stage, _attribute(meta, uploaded_by))
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
@@ -238,7 +265,7 @@ class Store:
         meta['original'] = True
         return meta
 
-    def reread(self, table_id: str, version: int, options: ReadOptions) -> dict:
+    def reread(self, table_id: str, version: int, options: ReadOptions, uploaded_by: str | None = None) -> dict:
         """Read a version's original bytes again with ``options``, as the next version ("Read differently").
 
         Raises NotFound for a version without an original (made before they were kept).
@@ -254,7 +281,7 @@ class Store:
             originals.unpack(originals.open_original(stage, version), upload)
             meta = ingest(upload, stage, old['name'], options=options)
             meta.update(reread_from=version, original=True)
-            return self._commit(table_id, stage, meta)
+            return self._commit(table_id, stage, _attribute(meta, uploaded_by))
         finally:
             upload.unlink(missing_ok=True)
             shutil.rmtree(stage, ignore_errors=True)
@@ -270,7 +297,7 @@ class Store:
     def _version_dir(self, table_id: str, version: int) -> Path:
         return self._table_dir(table_id) / 'versions' / str(version)
 
-    def restore(self, table_id: str, version: int) -> dict:
+    def restore(self, table_id: str, version: int, uploaded_by: str | None = None) -> dict:
         """Make an old version's cells the next version: history only grows."""
         table_dir = self._existing_table_dir(table_id)
         old = self.meta(table_id, version)
@@ -283,17 +310,24 @@ class Store:
                 has_original = originals.copy(old_dir, stage)
             except FileNotFoundError:
                 raise NotFound(f'This table has no version {version}.') from None  # trimmed meanwhile
-            meta = {k: v for k, v in old.items() if k not in ('version', 'restored_from', 'reread_from')}
+            meta = {k: v for k, v in old.items() if k not in ('version', 'restored_from', 'reread_from', USER_KEY)}
             meta.update(uploaded_at=time.time(), restored_from=version, original=has_original)
-            return self._commit(table_id, stage, meta)
+            return self._commit(table_id, stage, _attribute(meta, uploaded_by))
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
     def _commit(self, table_id: str, stage: Path, meta: dict) -> dict:
-        """Number, flush and switch to a staged version; then trim the history."""
+        """Number, flush and switch to a staged version; then trim the history.
+
+        Raises NotFound when the table was deleted meanwhile (even by another
+        process holding the lock just before): a deleted table stays deleted.
+        """
         table_dir = self._table_dir(table_id)
         view_id = self.view_id(table_id)
+        self._make_room(stage)  # before the lock: pruning takes other tables' locks
         with self._writer_lock(table_dir):
+            if not (table_dir / 'current.json').exists():
+                raise NotFound('No table has this address.')
             versions = table_dir / 'versions'
             version = max([self.current(table_id)] + self._version_numbers(table_id)) + 1
             meta.update(id=table_id, version=version, view_id=view_id)
@@ -302,10 +336,111 @@ class Store:
             os.rename(stage, versions / str(version))
             fsync_dir(versions)
             write_json_atomically(table_dir / 'current.json', {'version': version})
+            self._stamp(table_dir / 'current.json')
             for old in sorted(self._version_numbers(table_id))[:-self.keep_versions]:
                 shutil.rmtree(versions / str(old), ignore_errors=True)  # open readers keep their mapping
         originals.compress_later(versions / str(version))
         return meta
+
+    def _make_room(self, stage: Path) -> None:
+        """Under a storage cap, prune old versions until the staged one fits, or refuse (StorageFull, 507)."""
+        if self.cap is not None:
+            self.cap.make_room(0, staged=stage)
+
+    # -- deleting and pruning ------------------------------------------------------------
+
+    def delete(self, table_id: str) -> bool:
+        """Remove a table: every version, its original files, and its view link. Raises NotFound.
+
+        The directory is renamed into this process's staging under the
+        writer lock (one step: from then on both links answer 404), then
+        removed; a commit waiting for the lock meanwhile finds no table.
+        Returns True rather than None: page code reads None from a worker
+        thread as "cancelled".
+        """
+        table_dir = self._existing_table_dir(table_id)
+        grave = self.staging_path('.deleted')
+        with self._writer_lock(table_dir):
+            if not (table_dir / 'current.json').exists():
+                raise NotFound('No table has this address.')  # deleted by someone else just before
+            try:
+                view_id = json.loads((table_dir / 'table.json').read_text()).get('view_id')
+            except (OSError, ValueError):
+                view_id = None
+            os.rename(table_dir, grave)
+            fsync_dir(self.tables_dir)
+            if view_id and is_valid_id(view_id):
+                (self.views_dir / view_id).unlink(missing_ok=True)
+                fsync_dir(self.views_dir)
+        self._forget(table_id)
+        shutil.rmtree(grave, ignore_errors=True)  # a crash before this: start-up removes the rest
+        return True
+
+    def prune(self, table_id: str, version: int) -> bool:
+        """Remove one version that is not current (the storage cap); False if it is current or gone."""
+        table_dir = self._table_dir(table_id)
+        try:
+            with self._writer_lock(table_dir):
+                if version == self.current(table_id):
+                    return False
+                version_dir = table_dir / 'versions' / str(version)
+                if not version_dir.is_dir():
+                    return False
+                shutil.rmtree(version_dir, ignore_errors=True)  # open readers keep their mapping
+        except NotFound:
+            return False
+        self._forget(table_id, version)
+        return True
+
+    def _forget(self, table_id: str, version: int | None = None) -> None:
+        """Drop cached metadata and mappings of a deleted table (or one version): they hold disk space."""
+        def unwanted(key) -> bool:
+            return key[0] == table_id and (version is None or key[1] == version)
+        self._open.drop(unwanted)
+        self._meta.drop(unwanted)
+        if version is None:
+            self._viewed.pop(table_id, None)
+
+    # -- last viewed, for expiry ---------------------------------------------------------
+
+    def _stamp(self, pointer: Path) -> None:
+        """The pointer's mtime is when the table last changed, by the store's clock (a test's may be fake)."""
+        now = self.clock()
+        os.utime(pointer, (now, now))
+
+    def note_viewed(self, table_id: str) -> None:
+        """Someone looked at the table: touch its ``viewed`` file, at most once an hour per process.
+
+        Cheap enough for every request: usually one dictionary lookup. Never
+        creates a table directory (a table deleted meanwhile stays deleted).
+        """
+        now = self.clock()
+        if now - self._viewed.get(table_id, float('-inf')) < VIEWED_EVERY:
+            return
+        self._viewed[table_id] = now
+        path = self.tables_dir / table_id / VIEWED_FILE
+        try:
+            with path.open('ab'):
+                pass
+            os.utime(path, (now, now))
+        except OSError:
+            pass  # deleted meanwhile, or a read-only disk: expiry only errs towards keeping
+
+    def last_active(self, table_id: str) -> float | None:
+        """When the table was last changed or viewed (epoch seconds); None if it is gone."""
+        table_dir = self._table_dir(table_id)
+        try:
+            changed = (table_dir / 'current.json').stat().st_mtime
+        except FileNotFoundError:
+            return None
+        try:
+            return max(changed, (table_dir / VIEWED_FILE).stat().st_mtime)
+        except FileNotFoundError:
+            return changed
+
+    def table_ids(self) -> list[str]:
+        """Every table's edit id (a directory listing; tables being made or deleted may come and go)."""
+        return [entry.name for entry in self.tables_dir.iterdir() if is_valid_id(entry.name)]
 
     def _version_numbers(self, table_id: str) -> list[int]:
         return [int(p.name) for p in (self._table_dir(table_id) / 'versions').iterdir() if p.name.isdigit()]
@@ -336,6 +471,8 @@ class Store:
         if 'view_id' in info:
             return info['view_id']
         with self._writer_lock(table_dir):
+            if not (table_dir / 'current.json').exists():
+                raise NotFound('No table has this address.')  # deleted meanwhile: no view link for it
             info = json.loads((table_dir / 'table.json').read_text())
             if 'view_id' not in info:
                 info['view_id'] = new_id()
@@ -344,8 +481,9 @@ class Store:
         return info['view_id']
 
     def resolve(self, any_id: str) -> tuple[str, bool]:
-        """(table id, may write) for an edit id or a view-only id."""
+        """(table id, may write) for an edit id or a view-only id; counts as a view (``note_viewed``)."""
         if self.exists(any_id):
+            self.note_viewed(any_id)
             return any_id, True
         if is_valid_id(any_id):
             try:
@@ -353,6 +491,7 @@ class Store:
             except (FileNotFoundError, ValueError, KeyError):
                 table_id = None
             if table_id and self.exists(table_id):
+                self.note_viewed(table_id)
                 return table_id, False
         raise NotFound('No table has this address.')
 
@@ -363,13 +502,17 @@ class Store:
         The lock lives on a file of its own that is never replaced (table.json
         may be, and a lock on a replaced file's old inode excludes no one).
         """
-        with self.table_lock(table_dir.name) if self.table_lock else nullcontext(), \
-                (table_dir / 'writer.lock').open('ab') as f:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        with self.table_lock(table_dir.name) if self.table_lock else nullcontext():
             try:
-                yield
-            finally:
-                fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+                f = (table_dir / 'writer.lock').open('ab')
+            except FileNotFoundError:
+                raise NotFound('No table has this address.') from None  # deleted meanwhile
+            with f:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
     # -- reading -----------------------------------------------------------------
 
@@ -408,3 +551,10 @@ class Store:
                 raise NotFound(f'This table has no version {version}.')
             return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
         return self._open.get_or_load((table_id, version), load)
+
+
+def _attribute(meta: dict, uploaded_by: str | None) -> dict:
+    """Record who made the version (``uploaded_by``), when a trusted proxy said; returns ``meta``."""
+    if uploaded_by:
+        meta[USER_KEY] = uploaded_by
+    return meta
