@@ -7,6 +7,8 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -54,6 +56,15 @@ class RssSampler:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def timed_get(client: httpx.Client, url: str, **params) -> tuple[float, dict]:
+    """(seconds, JSON answer) of one GET through a kept-alive client."""
+    started = time.perf_counter()
+    r = client.get(url, params=params)
+    elapsed = time.perf_counter() - started
+    r.raise_for_status()
+    return elapsed, r.json()
 
 
 def p50(values: list[float]) -> float:

@@ -22,15 +22,7 @@ import httpx
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from common import OUT, Figures, Server, data_file, ms, p50
-
-
-def timed_get(client: httpx.Client, url: str, **params) -> tuple[float, dict]:
-    started = time.perf_counter()
-    r = client.get(url, params=params)
-    elapsed = time.perf_counter() - started
-    r.raise_for_status()
-    return elapsed, r.json()
+from common import Figures, OUT, Server, data_file, ms, p50, timed_get
 
 
 def yardsticks(data_dir: Path, table_id: str) -> dict[str, float]:

@@ -27,7 +27,7 @@ import httpx
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from common import OUT, Figures, Server, data_file, mb, ms, p50, rss_bytes
+from common import Figures, OUT, Server, data_file, mb, ms, p50, rss_bytes, timed_get
 
 SORTS = (('amount', 'number'), ('note', 'text'))
 FILTER = {'amount__gt': '500000'}           # typed: compared as numbers, through the column's sort key
@@ -39,14 +39,6 @@ def targets(rows: int) -> dict[str, float]:
     if rows < 10_000_000:
         return {'sort number': 0.15, 'sort text': 0.3, 'filter': 0.5, 'facet': 1.0, 'later': 0.020}
     return {'sort number': 1.0, 'sort text': 1.0, 'filter': 5.0, 'facet': 5.0, 'later': 0.050}
-
-
-def timed_get(client: httpx.Client, url: str, **params) -> tuple[float, dict]:
-    started = time.perf_counter()
-    r = client.get(url, params=params)
-    elapsed = time.perf_counter() - started
-    r.raise_for_status()
-    return elapsed, r.json()
 
 
 def clock(work) -> float:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from nicegui import Client
 
 from tests.helpers import Server
 
@@ -37,3 +38,16 @@ def loaded(tmp_path: Path):
         meta = store.create(src, 'f.tsv')
         return meta['id'], meta
     return engine, load
+
+
+@pytest.fixture
+def scripts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The JavaScript the server sends to tabs (the address bar's updates among it)."""
+    sent: list[str] = []
+    original = Client.run_javascript
+
+    def run(self, code: str, **kwargs):
+        sent.append(code)
+        return original(self, code, **kwargs)
+    monkeypatch.setattr(Client, 'run_javascript', run)
+    return sent

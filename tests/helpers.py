@@ -43,17 +43,9 @@ class Server:
         env.pop('PYTEST_CURRENT_TEST', None)
         self.process = subprocess.Popen([sys.executable, str(ROOT / 'main.py')], cwd=ROOT, env=env,
                                         stdout=self.log.open('ab'), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f'{self.url}/api/health', timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise RuntimeError(f'server did not start:\n{self.log.read_text()}')
+        if not answers_health(self.url, self.process, 30):
+            raise RuntimeError(f'server did not start:\n{self.log.read_text()}')
+        return self
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -63,3 +55,18 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def answers_health(url: str, process: subprocess.Popen, seconds: float) -> bool:
+    """Wait until ``url``/api/health answers 200 (True), the process exits, or ``seconds`` pass (False)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f'{url}/api/health', timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            return False
+        time.sleep(0.05)
+    return False

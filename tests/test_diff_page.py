@@ -9,7 +9,7 @@ import asyncio
 import threading
 
 import pytest
-from nicegui import Client, ui
+from nicegui import ui
 from nicegui.testing import User
 
 from components.diff_view import address_script, parse_diff
@@ -23,19 +23,6 @@ OLD = tsv(('id', 'code', 'name'), ('1', 'a', 'Ada'), ('2', 'b', 'Bo'), ('3', 'c'
 NEW = tsv(('id', 'code', 'name'), ('1', 'a', 'Ada'), ('2', 'x', 'Bo'), ('3', 'c', 'Cyd'), ('4', 'd', 'Di'),
           ('5', 'e', 'Eve'))
 # by id: 2 and 3 changed, 4 and 5 added, 9 removed; by code: c changed, x, d and e added, b and z removed
-
-
-@pytest.fixture
-def scripts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The JavaScript the server sends to tabs (the address bar's updates among it)."""
-    sent: list[str] = []
-    original = Client.run_javascript
-
-    def run(self, code: str, **kwargs):
-        sent.append(code)
-        return original(self, code, **kwargs)
-    monkeypatch.setattr(Client, 'run_javascript', run)
-    return sent
 
 
 def found(user: User, marker: str) -> list[ui.element]:

@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from main import parse_config
-from tests.helpers import ROOT, Server, free_port, tsv
-from tests.test_scaleout import RedisServer, wait_for
+from tests.helpers import ROOT, Server, answers_health, free_port, tsv
+from tests.test_scaleout import RedisServer
 
 CONF = ROOT / 'deploy' / 'nginx.conf'
 PAUSED = 'Live updates paused, reconnecting...'
@@ -77,16 +77,8 @@ class Nginx:
         self.process = subprocess.Popen([self.binary, '-p', f'{self.prefix}/', '-e', str(self.prefix / 'error.log'),
                                          '-c', str(self.conf), '-g', 'daemon off;'],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f'{self.url}/api/health', timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
+        if answers_health(self.url, self.process, 10):
+            return self
         raise RuntimeError(f'nginx did not start:\n{(self.prefix / "error.log").read_text()}')
 
     def stop(self) -> None:

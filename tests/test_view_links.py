@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 import pytest
-from nicegui import Client, ui
+from nicegui import ui
 from nicegui.testing import User
 
 from components.filter_chips import describe
@@ -36,19 +36,6 @@ def views(monkeypatch: pytest.MonkeyPatch) -> list[TableView]:
         made.append(self)
     monkeypatch.setattr(TableView, '__init__', init)
     return made
-
-
-@pytest.fixture
-def scripts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The JavaScript the server sends to tabs (the address bar's updates among it)."""
-    sent: list[str] = []
-    original = Client.run_javascript
-
-    def run(self, code: str, **kwargs):
-        sent.append(code)
-        return original(self, code, **kwargs)
-    monkeypatch.setattr(Client, 'run_javascript', run)
-    return sent
 
 
 def grid(user: User) -> ui.table:
