@@ -250,6 +250,7 @@ class TableView:
         self._on_row: Callable[[int], Any] | None = None
         self.on_view_change: Callable[[dict], None] | None = None  # follow mode listens here
         self.on_replaced: Callable[[dict], None] | None = None     # the page says what changed
+        self.keys_elsewhere: Callable[[], bool] = lambda: False     # True while a dialog over the table has the keys
 
         with ui.row().classes('w-full items-center gap-3'):
             self.search = ui.input(placeholder='Search all columns (press /)', value=self.q) \
@@ -305,6 +306,8 @@ class TableView:
         """Left/right arrows page back and forth; Home and End jump to the first and last page;
         ``/`` goes to the search box and ``?`` lists these keys (components/shortcuts.py)."""
         if not e.action.keydown or e.modifiers.ctrl or e.modifiers.meta or e.modifiers.alt:
+            return
+        if self.keys_elsewhere():  # e.g. the diff view: its pages are not the table's
             return
         if e.key.name == '/':
             self.search.run_method('focus')

@@ -228,3 +228,21 @@ async def test_a_summary_that_cannot_be_made_leaves_the_plain_notice(user: User,
     await wait_for(lambda: asked == [(1, 2)])
     await asyncio.sleep(0.1)
     assert not found(user, 'tsv-show-changes')
+
+
+async def test_while_the_diff_view_is_open_the_arrow_keys_leave_the_table_alone(user: User):
+    from tests.test_polish import key
+    from tests.test_ui import NUMBERS
+    table_id = (await upload(user, NUMBERS, 'numbers.tsv'))['id']
+    await upload(user, NUMBERS.replace(b'w7\n', b'w7!\n'), 'numbers.tsv', table_id)
+    await user.open(f'/t/{table_id}?diff=1..2')
+    await wait_for(lambda: len(diff_rows(user)) == 1)
+    keyboard = user.find(ui.keyboard)
+    main = next(t for t in user.find(ui.table).elements if 'tsv-table' in t.classes)
+    keyboard.trigger('key', key('ArrowRight'))
+    await asyncio.sleep(0.3)
+    assert main.rows[0]['c0'] == '0'  # still the first page under the dialog
+    user.find(marker='tsv-diff-close').click()
+    await wait_for(lambda: not found(user, 'tsv-diff-table'))
+    keyboard.trigger('key', key('ArrowRight'))
+    await wait_for(lambda: main.rows[0]['c0'] == '50')

@@ -117,6 +117,7 @@ class TableScreen:
             self.view.tell_ignored(ignored)
             self.view.on_replaced = self.replaced
             self.view.on_row = self.show_row
+            self.view.keys_elsewhere = lambda: self.diff_view is not None
         self.drawer()
         await self.view.load()
         sockets.page_components_loaded(ui.context.client)
