@@ -28,7 +28,7 @@ from tsvcore.reading.types import DATE, DATETIME, DECIMAL_COMMA, INTEGER, NUMBER
 
 RANGED = (INTEGER, NUMBER, DECIMAL_COMMA, DATE, DATETIME)  # types with an order worth a from/to
 PANEL_OPS = ('exact', 'in', 'gte', 'lte', 'isblank', 'notblank', 'contains')  # what the panel edits
-SHOWN_VALUES = 200  # values listed at once (the search box finds the others among those fetched)
+SHOWN_VALUES = 200  # values listed at once (the search box finds the others: on the server when not all were fetched)
 EMPTY_LABEL = '(empty)'
 
 # Sent once for every page with the table's own style (components/table_view.py), not per panel.
@@ -111,20 +111,25 @@ class ValueChecklist(ValueElement):
 class FilterPanel:
     """The filters of one column, chosen in a dialog; ``on_apply`` gets the column's new filters (maybe none).
 
-    ``facets`` answers the engine's value counts for this column in the viewer's
-    view (its search and the other columns' filters), off the event loop.
+    ``facets(search)`` answers the engine's value counts for this column in the
+    viewer's view (its search and the other columns' filters), off the event
+    loop; with ``search``, only the values containing it. The first answer
+    holds the 1,000 most frequent values; when a column has more, what is typed
+    into "Search values" is looked up among all of them.
     Filters on the column that the panel does not edit (``startswith``,
     ``not``, ``gt``...: from a link) are kept as they are.
     """
 
     def __init__(self, column: dict, current: tuple[Filter, ...],
-                 facets: Callable[[], Awaitable[dict]],
+                 facets: Callable[[str], Awaitable[dict]],
                  on_apply: Callable[[tuple[Filter, ...]], Any]) -> None:
         self.column = column
         self.name, self.kind = column['name'], column['type']
         self.current = tuple(f for f in current if f.column == self.name)
         self._facets, self._on_apply = facets, on_apply
         self.values: list[dict] = []      # every value fetched, most frequent first
+        self.truncated = False            # the column has more values than were fetched
+        self.found: dict[str, list[dict]] = {}  # what the server found for a search, when truncated
         self.ticked: list[str] = []
         for test in self.current:
             if test.op == 'exact':
@@ -149,7 +154,7 @@ class FilterPanel:
                 .classes('ml-auto')
         self.search = ui.input(placeholder='Search values').props('dense outlined clearable debounce=200') \
             .classes('w-full tsv-facet-search').mark('tsv-facet-search')
-        self.search.on_value_change(lambda: self._show_values())
+        self.search.on_value_change(self._searched)
         with ui.element('div').classes('w-full tsv-facets'):
             self.checklist = ValueChecklist(self._options(), list(self.ticked))
             self.checklist.on_value_change(self._ticked)
@@ -179,7 +184,7 @@ class FilterPanel:
 
     async def _load_values(self) -> None:
         try:
-            answer = await self._facets()
+            answer = await self._facets('')
         except TsvError as refused:  # the version went, or the engine refused: say so, keep the panel
             self.facts.text = refused.message
             return
@@ -189,6 +194,7 @@ class FilterPanel:
         if self.dialog.is_deleted:
             return
         self.values = answer['values']
+        self.truncated = answer['truncated']
         distinct = answer['distinct']
         if answer['truncated']:
             self.facts.text = f'The {len(self.values):,} most frequent of {distinct:,} values'
@@ -196,10 +202,24 @@ class FilterPanel:
             self.facts.text = 'No values' if not distinct else f"{distinct:,} value{'s' if distinct != 1 else ''}"
         self._show_values()
 
+    async def _searched(self) -> None:
+        """What is typed: found among the values fetched, or, when those are not all, by the server."""
+        typed = (self.search.value or '').strip()
+        if self.truncated and typed and typed not in self.found:
+            try:
+                answer = await self._facets(typed)
+            except (TsvError, OSError):
+                return
+            self.found[typed] = answer['values']
+            if (self.search.value or '').strip() != typed:
+                return  # typed on meanwhile: that search shows its own
+        self._show_values()
+
     def _options(self) -> list[dict]:
         """The values to list: those the search finds, most frequent first, ticked ones always included."""
         typed = (self.search.value or '').strip().lower()
-        shown = [v for v in self.values if not typed or typed in (v['value'] or '').lower()][:SHOWN_VALUES]
+        pool = self.found.get((self.search.value or '').strip(), self.values)
+        shown = [v for v in pool if not typed or typed in (v['value'] or '').lower()][:SHOWN_VALUES]
         listed = {v['value'] for v in shown}
         counted = {v['value']: v['count'] for v in self.values}
         # a ticked value the view no longer holds (or one past those fetched) stays, to be unticked

@@ -66,8 +66,8 @@ def add_style() -> None:
 class RowDetail:
     """The panel's insides for one row: ``answer`` is ``{"row", "version", "cells": {column: text}}``.
 
-    ``path`` is the page's own address without a query (``/t/<id>`` or
-    ``/v/<id>``); ``rows`` how many rows the version has, for the steps to
+    ``path`` is the page's own address without a query (``http://host:8080/t/<id>``
+    or ``.../v/<id>``); ``rows`` how many rows the version has, for the steps to
     the rows before and after; ``pinned`` adds ``version=`` to the link, since
     a pinned page shows an old version whose row N another version may not share.
     """

@@ -375,8 +375,8 @@ class TableView:
             return None
         name, request, version = column['name'], self._request(self.sort), self.meta['version']
 
-        def facets() -> Awaitable[dict]:
-            return off_loop(self.engine.facets, self.table_id, name, request, MAX_LIMIT, version)
+        def facets(search: str = '') -> Awaitable[dict]:
+            return off_loop(self.engine.facets, self.table_id, name, request, MAX_LIMIT, version, search)
 
         def apply(made: tuple[Filter, ...]) -> Awaitable[None]:
             return self.set_filters([f for f in self.filters if f.column != name] + list(made))

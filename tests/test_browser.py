@@ -201,14 +201,21 @@ def test_menus_open_on_the_first_click_and_every_click_after(app_server, browser
 
 
 def test_a_table_is_usable_at_phone_width(app_server, browsers):
-    created = httpx.post(f'{app_server.url}/api/tables', content=tsv(('city', 'country', 'population'),
-                                                                     ('Oslo', 'Norway', '709037'))).json()
+    rows = [('Oslo', 'Norway', '709037')] * 60  # a page taller than the phone: it has a scrollbar
+    created = httpx.post(f'{app_server.url}/api/tables', content=tsv(('city', 'country', 'population'), *rows)).json()
     page = browsers()
     page.set_window_size(390, 844)
     page.get(app_server.url + created['url'])
     assert wait_until(lambda: 'Oslo' in body_text(page), 10)
     width = page.execute_script('return document.documentElement.scrollWidth')
     assert width <= 420  # the page itself does not scroll sideways; the table scrolls within
+    # every action in the header bar is whole on the screen (Replace, Delete table, History...)
+    cut = page.execute_script(
+        "return Array.from(document.querySelectorAll('.tsv-actions > *'))"
+        ".filter(e => { const r = e.getBoundingClientRect();"
+        " return r.right > document.documentElement.clientWidth + 0.5 || r.left < 0; })"
+        ".map(e => e.innerText);")
+    assert cut == []
 
 
 def test_an_open_tab_comes_back_by_itself_after_a_server_restart(tmp_path, browsers):

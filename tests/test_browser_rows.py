@@ -1,6 +1,6 @@
 """Row detail in real headless Chromium (issue #14): a click on a row opens it whole, the address
-follows (``?row=N``, N its place in the file, whatever the sort), a link with ``?row=N`` opens it,
-and the first column stays in place when a wide table scrolls sideways.
+follows (``?row=N``, N its place in the file, whatever the sort), and a link with ``?row=N`` opens it.
+(The first column staying in place sideways: tests/test_browser_filters.py.)
 """
 from __future__ import annotations
 
@@ -54,20 +54,3 @@ def test_a_link_with_a_row_opens_that_row(app_server, browsers):  # noqa: F811
     page.get(f"{app_server.url}{created['url']}?row=3")
     assert wait_until(lambda: detail(page)['open'] and 'Quito' in detail(page)['text'], 10), body_text(page)
     assert '(empty)' in detail(page)['text']
-
-
-def test_the_first_column_stays_in_place_when_a_wide_table_scrolls_sideways(app_server, browsers):  # noqa: F811
-    wide = tsv(tuple(f'column {i}' for i in range(40)), *[tuple(f'r{r}c{i}' for i in range(40)) for r in range(3)])
-    page = open_table(app_server, browsers, wide, 'wide.tsv')
-    before = page.execute_script(
-        "const td = document.querySelector('.tsv-table tbody td'); return td.getBoundingClientRect().left;")
-    moved = page.execute_script(
-        "const box = document.querySelector('.tsv-table .q-table__middle'); box.scrollLeft = 2000;"
-        "return box.scrollLeft;")
-    assert moved > 0
-    after = page.execute_script(
-        "const td = document.querySelector('.tsv-table tbody td'); const r = td.getBoundingClientRect();"
-        "const second = document.querySelector('.tsv-table tbody td:nth-child(2)').getBoundingClientRect();"
-        "return [r.left, second.left];")
-    assert abs(after[0] - before) < 2      # the first column did not move
-    assert after[1] < before               # the others did

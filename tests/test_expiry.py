@@ -77,6 +77,16 @@ def test_a_table_open_in_a_tab_here_is_spared(tmp_path):
     assert store.exists(table)
 
 
+def test_a_table_open_in_a_tab_of_another_process_is_spared_too(tmp_path):
+    from web.services import Config, Services
+    services = Services.create(Config(data_dir=tmp_path / 'data'))
+    assert not services.is_viewed('t1')
+    services._tell_presence('t1', 2)   # what Redis says: two tabs elsewhere have it open
+    assert services.is_viewed('t1')
+    services._tell_presence('t1', 0)
+    assert not services.is_viewed('t1')
+
+
 def test_the_app_sweeps_at_start_up_with_expire_days(tmp_path):
     data = tmp_path / 'data'
     server = Server(data).start()

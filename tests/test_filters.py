@@ -120,6 +120,15 @@ def test_value_counts_honour_the_other_filters_and_the_search(server, table):
     assert facets(server, table, 'city', q='fjord')['values'] == [{'value': 'Oslo', 'count': 1}]
 
 
+def test_a_value_past_the_first_ones_can_be_searched_for(server):
+    data = tsv(('code',), *[(f'item-{i:04d}',) for i in range(1500)], ('zebra-unique',), ('Zebra-two',))
+    table = httpx.post(f'{server.url}/api/tables', content=data).json()['id']
+    assert 'zebra-unique' not in {v['value'] for v in facets(server, table, 'code', limit=1000)['values']}
+    found = facets(server, table, 'code', search='ZEBRA', limit=1000)  # ignoring case, among all the values
+    assert [v['value'] for v in found['values']] == ['Zebra-two', 'zebra-unique']  # ties in sort order
+    assert found['matching'] == 2 and found['distinct'] == 1502 and found['truncated'] is False
+
+
 def test_value_counts_of_an_unknown_column_say_so(server, table):
     r = httpx.get(f'{server.url}/api/tables/{table}/facets/town')
     assert r.status_code == 422 and 'There is no column named "town"' in r.json()['error']

@@ -280,3 +280,14 @@ def test_a_view_reads_back_as_it_was_written():
     _, ignored = ViewState.from_params([('offset', '30'), ('limit', '25'), ('n__gt', 'x'), ('hide', 'city,a,b,n')], meta)
     assert any('offset=30' in part for part in ignored) and any('n__gt=x' in part for part in ignored)
     assert FilterPanel  # the panel itself is exercised through the page above
+
+
+async def test_the_panel_finds_a_value_past_the_thousand_it_lists(user: User):
+    many = tsv(('code',), *[(f'item-{i:04d}',) for i in range(1500)], ('zebra-unique',))
+    table_id = (await upload(user, many, 'many.tsv'))['id']
+    await user.open(f'/t/{table_id}')
+    user.find(ui.table).trigger('act', ['filter', 'c0'])
+    await user.should_see('The 1,000 most frequent of 1,501 values')
+    checklist = user.find(ValueChecklist).elements.pop()
+    user.find(marker='tsv-facet-search').type('zebra')
+    await wait_for(lambda: [o['value'] for o in checklist.props['options']] == ['zebra-unique'])

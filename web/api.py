@@ -378,7 +378,8 @@ def mount(app: FastAPI, services: Services) -> None:
         version = await run.io_bound(services.store.current, target) if version is None else version
         meta = await run.io_bound(services.store.meta, target, version)
         view = view_request(request, meta, 0, 1)
-        answer = await run.io_bound(services.engine.facets, target, column, view, _int(request, 'limit', 20), version)
+        answer = await run.io_bound(services.engine.facets, target, column, view, _int(request, 'limit', 20), version,
+                                    request.query_params.get('search', ''))
         return JSONResponse(answer)
 
     @app.get('/api/tables/{table_id}/versions')

@@ -123,17 +123,22 @@ class Services:
         return value or None
 
     async def expire_daily(self) -> None:
-        """``--expire-days``: sweep now and then once a day; tables open in a tab here are spared."""
+        """``--expire-days``: sweep now and then once a day; tables open in a tab are spared, here or (through
+        Redis's shared viewer counts) in another process."""
         days = self.config.expire_days
         while days:
             try:
-                gone = await run.io_bound(housekeeping.sweep, self.store, days, None, self.viewers.__contains__)
+                gone = await run.io_bound(housekeeping.sweep, self.store, days, None, self.is_viewed)
             except Exception:  # a sweep that failed tries again tomorrow; the app keeps serving
                 log.exception('the expiry sweep failed')
                 gone = []
             for table_id in gone:
                 self.deleted(table_id)
             await asyncio.sleep(housekeeping.DAY)
+
+    def is_viewed(self, table_id: str) -> bool:
+        """Whether a tab has the table open, in this process or, as far as Redis told us, another."""
+        return bool(self.viewers.get(table_id)) or self._viewing_elsewhere.get(table_id, 0) > 0
 
     def table_event(self, table_id: str) -> Event[TableChanged]:
         """A NiceGUI event per table, fed by the notifier.

@@ -44,6 +44,12 @@ LAYOUT = '''
 @media (max-width: 599px) {  /* the header bar wraps: the page scrolls, the table keeps a height of its own */
   .tsv-screen { height: auto; }
   .tsv-screen .tsv-table { flex: none; height: 70vh; }
+  /* the actions as icons (their names stay for screen readers and as titles), the count on one line */
+  .tsv-actions .q-btn .q-btn__content > .block { position: absolute; width: 1px; height: 1px; overflow: hidden;
+    clip: rect(0 0 0 0); white-space: nowrap; }
+  .tsv-actions .q-btn .q-btn__content > .q-icon { margin: 0; }
+  .tsv-actions { gap: 0; }
+  .tsv-actions .tsv-presence { white-space: nowrap; margin-right: .25rem; }
 }
 '''
 
@@ -132,11 +138,13 @@ class TableScreen:
         with self.actions:
             if self.editable and self.version is None:
                 ui.button('Replace', icon='swap_horiz', on_click=lambda: self.open_drawer('replace')) \
-                    .props('flat dense no-caps color=white').classes('tsv-replace-button').mark('tsv-replace')
+                    .props('flat dense no-caps color=white title="Replace with a new file"').classes('tsv-replace-button') \
+                    .mark('tsv-replace')
                 ui.button('Delete table', icon='delete', on_click=self.confirm_delete) \
-                    .props('flat dense no-caps color=white').mark('tsv-delete')
+                    .props('flat dense no-caps color=white title="Delete this table"').mark('tsv-delete')
             ui.button('History', icon='history', on_click=lambda: self.open_drawer('history')) \
-                .props('flat dense no-caps color=white').classes('tsv-history-button').mark('tsv-history')
+                .props('flat dense no-caps color=white title="Every version: view, compare, restore"') \
+                .classes('tsv-history-button').mark('tsv-history')
         self.services.table_event(self.table_id).subscribe(self.changed)
         asked = ui.context.client.request.query_params.get('row', '')
         if asked.isdigit():  # a link to a row opens its panel
@@ -237,7 +245,9 @@ class TableScreen:
         panel = self._show_panel('row', 'Row detail', None)
         panel.clear()  # one row's elements at a time: every open tab keeps what it shows
         with panel:
-            RowDetail(answer, path=f'{self.prefix}{self.link_id}', rows=self.view.meta['rows'],
+            # the whole address, to paste anywhere (the Share dialog gives whole ones too)
+            origin = str(self.client.request.base_url).rstrip('/')
+            RowDetail(answer, path=f'{origin}{self.prefix}{self.link_id}', rows=self.view.meta['rows'],
                       pinned=self.version is not None, on_step=self.show_row)
         self.row_shown = number
         self.client.run_javascript(row_in_address(number))  # the clicked step button may be gone by now

@@ -183,14 +183,18 @@ class _Top:
 
 @dataclass(eq=False)
 class _Facets:
-    """Every value of a column in a view, ranked, with its count; sized for the cache's budget."""
+    """Every value of a column in a view, ranked (most frequent first, ties in sort order), with its count.
 
-    values: list[dict]
-    distinct: int
+    Arrow arrays, not a dict per value: a column of ten million distinct
+    values would be gigabytes as Python objects; a page of them is made per answer.
+    """
+
+    values: pa.Array
+    counts: pa.Array
 
     @property
     def nbytes(self) -> int:
-        return 100 + sum(80 + len(v['value'] or '') for v in self.values)
+        return 100 + self.values.nbytes + self.counts.nbytes
 
 
 def could_contain(kind: str, q: str) -> bool:
@@ -441,13 +445,16 @@ class QueryEngine:
         return self._order(table_id, version, table, meta, sort_index, request.desc, request.q, request.filters)
 
     def facets(self, table_id: str, column: str, request: PageRequest, limit: int = 20,
-               version: int | None = None) -> dict:
+               version: int | None = None, search: str = '') -> dict:
         """A column's values with how many rows hold each, most frequent first, ties in sort order.
 
         Honours the search and the filters on other columns (a filter on this
         column would hide the values one may want to tick next). Computed once
-        per version, column and view, then served from the cache. Answers
-        ``{"column", "version", "distinct", "truncated", "values": [{"value", "count"}]}``.
+        per version, column and view, then served from the cache. ``search``
+        keeps the values containing it (ignoring case), so a value past the
+        first ``limit`` can be found. Answers ``{"column", "version",
+        "distinct", "matching", "truncated", "values": [{"value", "count"}]}``;
+        ``matching`` counts the values the search keeps (all without one).
         """
         if not 1 <= limit <= MAX_LIMIT:
             raise BadParameter(f'limit must be between 1 and {MAX_LIMIT}.')
@@ -460,17 +467,21 @@ class QueryEngine:
             cells = table.column(index) if keep is None else pc.filter(table.column(index), keep)
             counts = pc.value_counts(cells) if len(cells) else None
             if counts is None or not len(counts):
-                return _Facets([], 0)
+                return _Facets(pa.array([], pa.string()), pa.array([], pa.int64()))
             values, tallies = counts.field('values'), counts.field('counts')
             keys = sort_key(pa.chunked_array([values]), meta['columns'][index]['type'])
             order = pc.sort_indices(pa.table({'n': tallies, 'k': keys}),
                                     sort_keys=[('n', 'descending', 'at_end'), ('k', 'ascending', 'at_end')])
-            ranked = [{'value': v, 'count': n} for v, n in zip(pc.take(values, order).to_pylist(),
-                                                                 pc.take(tallies, order).to_pylist())]
-            return _Facets(ranked, len(counts))
+            return _Facets(pc.take(values, order), pc.take(tallies, order))
         found = self.cache.get_or_compute(('facets', table_id, version, index, request.q, others), compute)
-        return {'column': column, 'version': version, 'distinct': found.distinct,
-                'truncated': found.distinct > limit, 'values': found.values[:limit]}
+        values, counts = found.values, found.counts
+        if search:
+            hit = pc.fill_null(contains(values, search), False)
+            values, counts = values.filter(hit), counts.filter(hit)
+        return {'column': column, 'version': version, 'distinct': len(found.values), 'matching': len(values),
+                'truncated': len(values) > limit,
+                'values': [{'value': v, 'count': n} for v, n in zip(values[:limit].to_pylist(),
+                                                                     counts[:limit].to_pylist())]}
 
     def _kept(self, table_id: str, version: int, table: pa.Table, meta: dict, q: str,
               filters: tuple[Filter, ...]) -> pa.ChunkedArray | None:
