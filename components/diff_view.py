@@ -213,6 +213,8 @@ class DiffView:
         self.answer, self._shown_key = answer, self.key
         summary = answer['summary']
         counts = {'changed': summary['changed'], 'added': summary['added'], 'removed': summary['removed']}
+        if answer['key'] is None:  # whole rows are added or removed, never changed
+            counts.pop('changed')
         listed = sum(counts.values())
         self.summary.text = (f'{counted(listed, "row")} differ: ' if listed else 'No rows differ. ') + \
             (', '.join(f'{n:,} {kind}' for kind, n in counts.items()) + '; ' if listed else '') + \
@@ -223,7 +225,7 @@ class DiffView:
         try:
             self.kinds.set_options({ALL: f'All {listed:,}', **{kind: f'{kind.capitalize()} {n:,}'
                                                                  for kind, n in counts.items()}},
-                                   value=self.kind or ALL)
+                                   value=self.kind if self.kind in counts else ALL)
             shared = [c for c in answer['columns']
                       if c not in summary['columns_added'] and c not in summary['columns_removed']]
             options = {name: name for name in shared}

@@ -37,7 +37,10 @@ def describe(test: Filter) -> str:
         return f"{test.column} {'is empty' if empty else 'is not empty'}"
     if test.op == 'in':
         values = in_values(test.value)
-        shown = ', '.join(_short(v) for v in values[:3]) + (f' and {len(values) - 3:,} more' if len(values) > 3 else '')
+        listed = [_short(v) for v in values[:3]]
+        if any(',' in v for v in listed):  # "p,q, r" would read as three values: quote each
+            listed = [f'"{v}"' for v in listed]
+        shown = ', '.join(listed) + (f' and {len(values) - 3:,} more' if len(values) > 3 else '')
         return f'{test.column} is one of {shown}'
     return f'{test.column} {SAYS.get(test.op, test.op)} {_short(test.value)}'
 

@@ -156,6 +156,8 @@ async def test_whole_rows_are_compared_when_no_column_is_a_key(user: User):
     key = the(user, 'tsv-diff-key')
     assert key.value == '' and key.options[''] == 'whole rows'
     await user.should_see('Rows are compared whole')
+    assert 'changed' not in the(user, 'tsv-diff-kind').options  # whole rows are never "changed"
+    await user.should_see('2 rows differ: 1 added, 1 removed; ')
 
 
 async def test_a_link_opens_the_diff_view_and_the_address_follows_it(user: User, scripts: list[str]):
@@ -187,11 +189,12 @@ async def test_history_compares_any_version_with_the_current_one(user: User):
     assert shown(user)[-1] == ('removed', '9')
 
 
-async def test_unknown_versions_in_a_link_are_said_and_open_nothing(user: User):
+async def test_unknown_versions_in_a_link_are_said_and_open_nothing(user: User, scripts: list[str]):
     table_id = await replaced_table(user)
     await user.open(f'/t/{table_id}?diff=1..7')
     await wait_for(lambda: 'version 7' in ' '.join(user.notify.messages))
     assert not found(user, 'tsv-diff-table')
+    assert address_script({}) in scripts  # and the address forgets it
     await user.open(f'/t/{table_id}?diff=one..two')
     await wait_for(lambda: 'diff=one..two' in ' '.join(user.notify.messages))
 

@@ -14,6 +14,7 @@ from nicegui.testing import User
 
 from tests.helpers import tsv
 from tests.test_ui import table_rows, upload, wait_for
+from web.table_screen import row_in_address
 
 LONG_NOTE = 'a note far longer than a table cell shows, ' * 8 + 'and its end'
 PEOPLE = tsv(('name', 'city', 'note'),
@@ -45,10 +46,11 @@ async def test_an_empty_cell_says_it_is_empty(user: User):
     await user.should_see('(empty)')
 
 
-async def test_a_row_past_the_end_says_so(user: User):
+async def test_a_row_past_the_end_says_so(user: User, scripts: list[str]):
     table_id = (await upload(user, PEOPLE, 'people.tsv'))['id']
     await user.open(f'/t/{table_id}?row=9')
     await user.should_see('Version 1 has 3 rows; there is no row 9.')
+    assert row_in_address(None) in scripts  # the address forgets it
     await user.should_not_see(marker='tsv-row-detail')
     assert [row['c0'] for row in table_rows(user)] == ['ann', 'bo', 'cy']  # the table is there all the same
 

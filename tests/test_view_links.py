@@ -291,3 +291,10 @@ async def test_the_panel_finds_a_value_past_the_thousand_it_lists(user: User):
     checklist = user.find(ValueChecklist).elements.pop()
     user.find(marker='tsv-facet-search').type('zebra')
     await wait_for(lambda: [o['value'] for o in checklist.props['options']] == ['zebra-unique'])
+
+
+def test_a_chip_quotes_ticked_values_that_hold_a_comma():
+    from components.filter_chips import describe
+    from tsvcore.queries.filters import Filter
+    assert describe(Filter('city', 'in', 'Oslo,Lima')) == 'city is one of Oslo, Lima'
+    assert describe(Filter('place', 'in', '["Oslo, Norway", "Lima"]')) == 'place is one of "Oslo, Norway", "Lima"'

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from nicegui import background_tasks, ui
 
 from components.live_status import LiveStatus
-from components.diff_view import DiffView, parse_diff
+from components.diff_view import DiffView, address_script, parse_diff
 from components.notice import Notice, change_text, progress_text, summary_text
 from components.offload import off_loop
 from components.paste import paste_controls
@@ -241,6 +241,7 @@ class TableScreen:
         except TsvError as missing:
             with self.side_body:
                 ui.notify(missing.message, type='warning')
+            self.client.run_javascript(row_in_address(None))  # a link's row= that opened nothing leaves the address
             return
         panel = self._show_panel('row', 'Row detail', None)
         panel.clear()  # one row's elements at a time: every open tab keeps what it shows
@@ -284,6 +285,7 @@ class TableScreen:
         except TsvError as missing:
             with self.client.content:
                 ui.notify(missing.message, type='warning', multi_line=True)
+            self.client.run_javascript(address_script({}))  # a link's diff= that opened nothing leaves the address
             return
         if self.diff_view is not None:
             self.diff_view.close()
@@ -303,6 +305,7 @@ class TableScreen:
         except ValueError:
             ui.notify(f"Left out of this link: diff={params.get('diff', '')[:40]} (N..M: two version numbers)",
                       type='warning', multi_line=True)
+            self.client.run_javascript(address_script({}))
             return
         await self.show_changes(older, newer, key=params.get('key') or None, kind=params.get('kind') or None)
 
