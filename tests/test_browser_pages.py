@@ -191,3 +191,17 @@ def test_an_unknown_address_gets_the_apps_404_page_with_a_way_back(app_server, b
     page.get(app_server.url + '/t/not-an-id')
     state = wait_until(lambda: (s := error_state(page))['links'] and s, 10)
     assert 'Table not found' in state['text'] and 'TSV Share' in state['header']
+
+
+def test_the_start_page_lists_tables_opened_here_but_not_deleted_ones(app_server, browsers):  # noqa: F811
+    kept = httpx.post(f'{app_server.url}/api/tables', params={'name': 'kept.tsv'}, content=tsv(('a',), ('1',))).json()
+    gone = httpx.post(f'{app_server.url}/api/tables', params={'name': 'gone.tsv'}, content=tsv(('a',), ('2',))).json()
+    page = browsers()
+    for table in (kept, gone):
+        page.get(app_server.url + table['url'])
+        assert wait_until(lambda t=table: t['id'] in (page.execute_script(
+            "return localStorage.getItem('tsv-recent')") or ''), 10)
+    assert httpx.delete(f"{app_server.url}/api/tables/{gone['id']}").status_code == 204
+    page.get(app_server.url + '/')
+    assert wait_until(lambda: 'kept.tsv' in body_text(page), 10), body_text(page)
+    assert 'Opened recently in this browser' in body_text(page) and 'gone.tsv' not in body_text(page)

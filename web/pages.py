@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nicegui import ui
+from nicegui import run, ui
+
+from tsvcore import TsvError
 
 from components.offload import off_loop
 from components.paste import paste_controls
@@ -46,6 +48,9 @@ def register(services: Services) -> None:
                 return
             if not isinstance(entries, list) or not entries:
                 return
+            entries = [e for e in entries[:12] if isinstance(e, dict) and await still_there(str(e.get('url', '')))]
+            if not entries:
+                return  # every table it remembers was deleted (or expired) since
             with recent:
                 ui.label('Opened recently in this browser').classes('text-sm font-medium pt-4')
                 for entry in entries[:12]:
@@ -54,6 +59,15 @@ def register(services: Services) -> None:
                         ui.label(counted(int(entry.get('rows', 0)), 'row')).classes('text-sm opacity-70')
                         ui.label(f"changed {when(float(entry.get('at', 0)))}").classes('text-sm opacity-60')
         ui.context.client.on_connect(show_recent)
+
+    async def still_there(url: str) -> bool:
+        """Whether a remembered ``/t/<id>`` or ``/v/<id>`` still opens a table (it may have been deleted)."""
+        link_id = url.rsplit('/', 1)[-1]
+        try:
+            await run.io_bound(lambda: services.store.resolve(link_id, viewing=False))  # listed is not viewed
+        except TsvError:
+            return False
+        return True
 
     async def open_sample() -> None:
         meta = await off_loop(services.store.create, SAMPLE, SAMPLE.name)

@@ -480,10 +480,12 @@ class Store:
                 write_json_atomically(table_dir / 'table.json', info)
         return info['view_id']
 
-    def resolve(self, any_id: str) -> tuple[str, bool]:
-        """(table id, may write) for an edit id or a view-only id; counts as a view (``note_viewed``)."""
+    def resolve(self, any_id: str, *, viewing: bool = True) -> tuple[str, bool]:
+        """(table id, may write) for an edit id or a view-only id; counts as a view (``note_viewed``)
+        unless ``viewing`` is False (a check that the link still works is no view)."""
         if self.exists(any_id):
-            self.note_viewed(any_id)
+            if viewing:
+                self.note_viewed(any_id)
             return any_id, True
         if is_valid_id(any_id):
             try:
@@ -491,7 +493,8 @@ class Store:
             except (FileNotFoundError, ValueError, KeyError):
                 table_id = None
             if table_id and self.exists(table_id):
-                self.note_viewed(table_id)
+                if viewing:
+                    self.note_viewed(table_id)
                 return table_id, False
         raise NotFound('No table has this address.')
 
