@@ -124,3 +124,12 @@ async def test_excel_refuses_a_view_bigger_than_a_sheet_before_downloading(user:
     user.find(marker='tsv-download-xlsx').click()
     await user.should_see('Excel holds at most 2 rows under the header, and this has 3.')
     assert not user.download.http_responses
+
+
+async def test_a_replacement_without_the_open_row_closes_its_panel(user: User):
+    table_id = (await upload(user, PEOPLE, 'people.tsv'))['id']
+    await user.open(f'/t/{table_id}?row=3')
+    await user.should_see('Row 3 of 3 rows in the file')
+    await upload(user, tsv(('name', 'city', 'note'), ('ann', 'Oslo', '')), 'people.tsv', table_id)
+    await user.should_see('Version 2 has 1 row; there is no row 3.')
+    await user.should_not_see('Row 3 of 3 rows in the file')

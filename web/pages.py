@@ -5,13 +5,12 @@ from pathlib import Path
 
 from nicegui import run, ui
 
-from tsvcore import TsvError
-
 from components.offload import off_loop
 from components.paste import paste_controls
 from components.table_info import when
 from components.upload_zone import upload_zone
 from components.words import counted
+from tsvcore import TsvError
 
 from .frame import frame
 from .services import Services

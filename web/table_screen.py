@@ -13,8 +13,8 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi.responses import HTMLResponse
 from nicegui import background_tasks, ui
 
-from components.live_status import LiveStatus
 from components.diff_view import DiffView, address_script, parse_diff
+from components.live_status import LiveStatus
 from components.notice import Notice, change_text, progress_text, summary_text
 from components.offload import off_loop
 from components.paste import paste_controls
@@ -241,7 +241,10 @@ class TableScreen:
         except TsvError as missing:
             with self.side_body:
                 ui.notify(missing.message, type='warning')
-            self.client.run_javascript(row_in_address(None))  # a link's row= that opened nothing leaves the address
+            if self.showing == 'row':  # e.g. a replacement with fewer rows: the old row's panel goes too
+                self.close_drawer()
+            else:
+                self.client.run_javascript(row_in_address(None))  # a link's row= that opened nothing leaves it
             return
         panel = self._show_panel('row', 'Row detail', None)
         panel.clear()  # one row's elements at a time: every open tab keeps what it shows
