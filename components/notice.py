@@ -101,7 +101,7 @@ class Notice:
                     self._icon = ui.icon('info')
                     with ui.column().classes('gap-0 col') as self._lines:  # takes the room the buttons leave
                         self._text = ui.label().classes('text-sm')
-                    ui.button('Dismiss', on_click=self.hide).props('flat dense no-caps size=sm color=primary') \
+                    ui.button('Dismiss', on_click=self.hide).props('flat dense no-caps color=primary') \
                         .classes('ml-auto')
             self._row.move(target_index=self._index)
         assert self._text is not None and self._icon is not None
@@ -125,7 +125,7 @@ class Notice:
                 self._summary = ui.label().classes('text-sm font-medium tsv-notice-summary')
             with self._row:
                 self._action = ui.button('Show changes', icon='difference', on_click=lambda: self._on_action()) \
-                    .props('flat dense no-caps size=sm color=primary').classes('ml-auto tsv-show-changes') \
+                    .props('outline dense no-caps color=primary').classes('ml-auto px-2 tsv-show-changes') \
                     .mark('tsv-show-changes')
             self._action.move(target_index=2)  # before Dismiss
         assert self._action is not None

@@ -167,3 +167,12 @@ def test_tables_survive_a_restart(tmp_path):
         assert httpx.get(f'{second.url}/t/{table}').status_code == 200
     finally:
         second.stop()
+
+
+def test_a_replacement_that_names_no_file_keeps_the_tables_name(server):
+    created = httpx.post(f'{server.url}/api/tables', params={'name': 'sales.tsv'}, content=b'a\n1\n').json()
+    kept = httpx.put(f"{server.url}/api/tables/{created['id']}", content=b'a\n2\n').json()  # curl --data-binary @f
+    assert kept['name'] == 'sales.tsv'
+    renamed = httpx.put(f"{server.url}/api/tables/{created['id']}", params={'name': 'q4.tsv'}, content=b'a\n3\n').json()
+    assert renamed['name'] == 'q4.tsv'
+    assert httpx.post(f'{server.url}/api/tables', content=b'a\n1\n').json()['name'] == 'upload.tsv'

@@ -110,9 +110,11 @@ async def _ingest(services: Services, request: Request, table_id: str | None, ta
             tally.progress.tell('reading')
         try:
             if table_id is None:
-                meta = await run.io_bound(store.create, upload.path, upload.name, upload.scan, streamed, options, by)
-            else:
-                meta = await run.io_bound(store.replace, table_id, upload.path, upload.name, upload.scan,
+                meta = await run.io_bound(store.create, upload.path, upload.name or uploads.DEFAULT_NAME, upload.scan,
+                                          streamed, options, by)
+            else:  # `curl --data-binary @file` names no file: the table keeps the name it has
+                name = upload.name or (await run.io_bound(store.meta, table_id, None))['name']
+                meta = await run.io_bound(store.replace, table_id, upload.path, name, upload.scan,
                                           streamed, options, by)
         finally:
             upload.path.unlink(missing_ok=True)

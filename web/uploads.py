@@ -27,11 +27,14 @@ FLUSH_BYTES = 1 << 20
 RoomCheck = Callable[[int], Awaitable[int]]  # bytes received -> bytes that fit now, or raises (507)
 
 
+DEFAULT_NAME = 'upload.tsv'  # a new table's name when its upload names none (a replacement keeps the table's)
+
+
 def upload_name(request: Request) -> str:
-    """The file name from ?name= or X-Filename, without any directory part."""
+    """The file name from ?name= or X-Filename, without any directory part; '' when none was given."""
     name = request.query_params.get('name') or unquote(request.headers.get('x-filename', ''))
     name = name.replace('\\', '/').rsplit('/', 1)[-1].strip()
-    return name[:255] or 'upload.tsv'
+    return name[:255]
 
 
 def too_large(limit: int) -> TooLarge:
