@@ -63,13 +63,18 @@ def share_state(page) -> dict:
 
 def click(page, selector: str) -> None:
     """Click once the element can take it (a dialog still opening, a page still settling on a busy machine)."""
-    from selenium.common.exceptions import ElementNotInteractableException, StaleElementReferenceException
+    from selenium.common.exceptions import (
+        ElementClickInterceptedException,
+        ElementNotInteractableException,
+        StaleElementReferenceException,
+    )
 
     def clicked() -> bool:
         try:
             page.find_element('css selector', selector).click()
             return True
-        except (ElementNotInteractableException, StaleElementReferenceException):
+        except (ElementClickInterceptedException,  # a field's hint still animating in over the button
+                ElementNotInteractableException, StaleElementReferenceException):
             return False
     assert wait_until(clicked, 5, step=0.1), selector
 
