@@ -67,16 +67,12 @@ def filter_problem(column: dict, test: Filter) -> str | None:
 
 
 def in_values(raw: str) -> list[str]:
-    """The values of an ``in`` filter: a JSON array, else values separated by commas (as the engine reads them)."""
-    text = raw.strip()
-    if text.startswith('['):
-        try:
-            values = json.loads(text)
-        except ValueError:
-            return [raw]
-        if isinstance(values, list):
-            return [v if isinstance(v, str) else json.dumps(v) for v in values]
-    return raw.split(',')
+    """The values of an ``in`` filter as the engine reads them (``filters.in_values``); one value, the text as
+    it is, where that is no JSON array (the engine refuses it; the panel shows it to untick)."""
+    try:
+        return filter_rules.in_values(raw)
+    except BadParameter:
+        return [raw]
 
 
 def values_filter(column: str, values: list[str]) -> Filter | None:

@@ -48,13 +48,7 @@ class Server:
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def answers_health(url: str, process: subprocess.Popen, seconds: float) -> bool:
@@ -70,3 +64,14 @@ def answers_health(url: str, process: subprocess.Popen, seconds: float) -> bool:
             return False
         time.sleep(0.05)
     return False
+
+
+def stop_process(process: subprocess.Popen | None) -> None:
+    """Terminate a process the tests started, and kill it if it has not gone within 10 s."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

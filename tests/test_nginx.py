@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from main import parse_config
-from tests.helpers import ROOT, Server, answers_health, free_port, tsv
+from tests.helpers import ROOT, Server, answers_health, free_port, stop_process, tsv
 from tests.test_scaleout import RedisServer
 
 CONF = ROOT / 'deploy' / 'nginx.conf'
@@ -82,13 +82,7 @@ class Nginx:
         raise RuntimeError(f'nginx did not start:\n{(self.prefix / "error.log").read_text()}')
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def spooled(self, name: str) -> list[str]:
         """The files nginx has in one of its temp directories (client_body, proxy) right now, with their sizes.

@@ -79,7 +79,7 @@ def mask(table: pa.Table, meta: dict, test: Filter,
     if test.op in TEXT_TESTS:
         return _text_test(column, test)
     if test.op == 'in':
-        return pc.is_in(column, pa.array(_values(test.value), pa.string()))
+        return pc.is_in(column, pa.array(in_values(test.value), pa.string()))
     keys = keys_of(index) if keys_of is not None else typed_key(column, kind)
     bound = _bound(test, kind)
     if bound.type != keys.type:  # e.g. an int64 column and a bound past 64 bits, or the other way round
@@ -104,7 +104,7 @@ def _text_test(column: pa.ChunkedArray, test: Filter) -> pa.ChunkedArray:
     return pc.ends_with(column, value, ignore_case=True)
 
 
-def _values(raw: str) -> list[str]:
+def in_values(raw: str) -> list[str]:
     """``in``: a JSON array of strings (or numbers), else values separated by commas."""
     text = raw.strip()
     if text.startswith('['):

@@ -26,7 +26,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,22 +90,20 @@ class Inventory:
 
     def new_bytes(self, directory: Path) -> int:
         """Bytes of the files under ``directory`` that the inventory does not hold yet (a staged version)."""
-        extra: dict[Inode, int] = {}
-        for path in _files_below(directory):
-            try:
-                st = path.lstat()
-            except FileNotFoundError:
-                continue
-            inode = (st.st_dev, st.st_ino)
-            if inode not in self.files:
-                extra[inode] = st.st_size
-        return sum(extra.values())
+        return sum(size for inode, size in _sizes_below(directory).items() if inode not in self.files)
 
 
-def _files_below(directory: Path) -> Iterator[Path]:
+def _sizes_below(directory: Path) -> dict[Inode, int]:
+    """Bytes of each file under ``directory``, by inode (hard links once); files that vanish meanwhile are left out."""
+    sizes: dict[Inode, int] = {}
     for root, _dirs, names in os.walk(directory):
         for name in names:
-            yield Path(root) / name
+            try:
+                st = (Path(root) / name).lstat()
+            except FileNotFoundError:
+                continue
+            sizes[(st.st_dev, st.st_ino)] = st.st_size
+    return sizes
 
 
 def _scan(directory: Path) -> list[os.DirEntry]:
@@ -155,14 +153,7 @@ def take_inventory(root: Path) -> Inventory:
 
 def disk_usage(root: Path) -> int:
     """Every byte under the data directory, staging included (each inode once): for /metrics."""
-    seen: dict[Inode, int] = {}
-    for path in _files_below(root):
-        try:
-            st = path.lstat()
-        except FileNotFoundError:
-            continue
-        seen[(st.st_dev, st.st_ino)] = st.st_size
-    return sum(seen.values())
+    return sum(_sizes_below(root).values())
 
 
 def _unlinker(inventory: Inventory) -> Callable[[StoredVersion], int]:
